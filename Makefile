@@ -1,0 +1,27 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench fuzz check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/vramtui $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
+fuzz: $(STAMP)
+	VRAMTUI_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -n 2 -m fuzz
+
+clean:
+	rm -rf $(VENV) build *.egg-info

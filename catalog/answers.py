@@ -1,0 +1,132 @@
+"""The answer to "can I run it": the catalog's entries run through the core for one selection.
+
+Shared by the command line and the app so both show the same numbers. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from catalog.loader import Catalog
+from catalog.schema import DeviceEntry, GpuEntry, ModelEntry, QuantEntry
+from core.arch import Architecture
+from core.estimate import (
+    NO, Memory, Settings, TargetEstimate, default_context, gpus_needed, memory, on_target,
+    recommended_quant,
+)
+from core.hardware import Hardware
+from core.quantization import Quantization
+
+
+@dataclass(frozen=True)
+class Selection:
+    model_id: str
+    quant: str = "Q4_K_M"
+    context: int | None = None  # None: the default (8,192 capped at the model's maximum)
+    kv_type: str = "f16"
+    sequences: int = 1
+    gpus: int = 1
+    target: str | None = None  # a GPU or device id
+    all_quants: bool = False
+
+
+@dataclass(frozen=True)
+class QuantRow:
+    entry: QuantEntry
+    memory: Memory
+    full_context_total_bytes: int
+    recommended: bool
+    on_target: TargetEstimate | None
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    id: str
+    kind: str  # "gpu" or "device"
+    entry: GpuEntry | DeviceEntry
+    estimate: TargetEstimate
+    gpus_needed: int | None  # for GPUs: fewest of this card that fit with headroom
+
+
+class Resolved:
+    """A catalog and its entries as core values, built once and reused for every recompute."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    @cached_property
+    def quants(self) -> dict[str, Quantization]:
+        return {name: q.to_core() for name, q in self.catalog.quants.items()}
+
+    @cached_property
+    def gpus(self) -> dict[str, Hardware]:
+        return {gid: g.hardware() for gid, g in self.catalog.gpus.items()}
+
+    @cached_property
+    def devices(self) -> dict[str, Hardware]:
+        return {did: d.hardware() for did, d in self.catalog.devices.items()}
+
+    def hardware(self, target_id: str) -> Hardware | None:
+        return self.gpus.get(target_id) or self.devices.get(target_id)
+
+
+def settings_for(a: Architecture, sel: Selection) -> Settings:
+    context = default_context(a) if sel.context is None else min(sel.context, a.context)
+    return Settings(context=context, kv_type=sel.kv_type, sequences=sel.sequences, gpus=sel.gpus)
+
+
+@dataclass(frozen=True)
+class Answer:
+    selection: Selection
+    model: ModelEntry
+    settings: Settings
+    quants: tuple[QuantRow, ...]
+    gpus: tuple[TargetRow, ...]
+    devices: tuple[TargetRow, ...]
+    recommended: str | None
+
+    @property
+    def quant_row(self) -> QuantRow:
+        return next(r for r in self.quants if r.entry.name == self.selection.quant)
+
+    def runnable(self, rows: tuple[TargetRow, ...]) -> list[TargetRow]:
+        return [r for r in rows if r.estimate.fit != NO]
+
+
+def quant_names(res: Resolved, sel: Selection) -> list[str]:
+    """The quantizations shown for a selection: the listed ones (or all), always including the selected."""
+    cat = res.catalog
+    return [n for n, q in cat.quants.items() if sel.all_quants or q.listed or n == sel.quant]
+
+
+def answer(res: Resolved, sel: Selection) -> Answer:
+    """Memory for every shown quant, and fit/speed of the selected quant on every GPU and device."""
+    cat = res.catalog
+    model = cat.models[sel.model_id]
+    a = model.architecture
+    s = settings_for(a, sel)
+    names = quant_names(res, sel)
+    if sel.quant not in cat.quants:
+        raise KeyError(sel.quant)
+    target = res.hardware(sel.target) if sel.target else None
+    quants = [res.quants[n] for n in names]
+    rec = recommended_quant(a, quants, s, target)
+    full = replace(s, context=a.context)
+    rows = []
+    for n, q in zip(names, quants):
+        m = memory(a, q, s)
+        full_total = memory(a, q, full).total_bytes
+        t = on_target(a, q, s, target, model.params) if target else None
+        rows.append(QuantRow(cat.quants[n], m, full_total, rec is not None and rec.name == n, t))
+    rows.sort(key=lambda r: (r.memory.total_bytes, r.entry.name))
+    q = res.quants[sel.quant]
+    gpus = tuple(
+        TargetRow(gid, "gpu", cat.gpus[gid], on_target(a, q, s, hw, model.params), gpus_needed(a, q, s, hw))
+        for gid, hw in res.gpus.items()
+    )
+    devices = tuple(
+        TargetRow(did, "device", cat.devices[did], on_target(a, q, s, hw, model.params), None)
+        for did, hw in res.devices.items()
+    )
+    return Answer(sel, model, s, tuple(rows), gpus, devices, rec.name if rec else None)

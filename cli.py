@@ -1,0 +1,358 @@
+"""vramtui's command line: `vramtui` opens the app; subcommands print the same answers as text or JSON.
+
+Nothing here imports Textual: the app is imported only when it is opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from catalog.answers import Answer, Resolved, Selection, answer
+from catalog.loader import Catalog, CatalogError, load_catalog
+from catalog.locations import config_dir
+from catalog.lookup import NotFound, rank, resolve
+from catalog.schema import DeviceEntry, GpuEntry, ModelEntry
+from core.kv import KV_TYPES
+
+MAX_CONTEXT = 100_000_000
+MAX_GPUS = 1024
+MAX_SEQUENCES = 4096
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+def parse_context(text: str) -> int | None:
+    """'2048', '8k', '128K', '1m' -> tokens; 'max' -> None is not used here: returns -1 for max."""
+    t = text.strip().lower().replace("_", "").replace(",", "")
+    if t == "max":
+        return -1
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([km]?)", t)
+    if not m:
+        raise UsageError(f"context {text!r} is not a number of tokens (e.g. 2048, 8k, 128K, max)")
+    value = float(m.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[m.group(2)]
+    if not math.isfinite(value) or value < 1 or value > MAX_CONTEXT:
+        raise UsageError(f"context {text!r} must be between 1 and {MAX_CONTEXT:,} tokens")
+    return int(value)
+
+
+def _bounded_int(name: str, hi: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {text!r}") from None
+        if not 1 <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{name} must be between 1 and {hi}")
+        return value
+
+    return parse
+
+
+def _model_texts(m: ModelEntry) -> list[str]:
+    return [m.id, m.name, m.hf_repo, m.hf_repo.split("/")[-1], f"{m.publisher} {m.name}", m.family]
+
+
+def _gpu_texts(g: GpuEntry | DeviceEntry) -> list[str]:
+    return [g.id, g.name, *g.aliases]
+
+
+def find_model(cat: Catalog, query: str) -> ModelEntry:
+    return resolve(list(cat.models.values()), query, _model_texts, lambda m: m.id, "model")
+
+
+def find_target(cat: Catalog, query: str) -> GpuEntry | DeviceEntry:
+    items: list[GpuEntry | DeviceEntry] = [*cat.gpus.values(), *cat.devices.values()]
+    return resolve(items, query, _gpu_texts, lambda g: g.name, "GPU or device")
+
+
+def find_quant(cat: Catalog, query: str) -> str:
+    for name in cat.quants:
+        if name.lower() == query.strip().lower():
+            return name
+    raise NotFound("quantization", query, [n for n in rank(list(cat.quants), query, lambda n: [n])][:6]
+                   or list(cat.quants)[:6])
+
+
+def catalog_from(args: argparse.Namespace) -> Catalog:
+    dirs = [config_dir()]
+    if getattr(args, "catalog", None):
+        dirs.append(Path(args.catalog))
+        if not Path(args.catalog).is_dir():
+            raise UsageError(f"--catalog {args.catalog}: no such directory")
+    return load_catalog(dirs)
+
+
+def selection_from(cat: Catalog, args: argparse.Namespace) -> Selection:
+    model = find_model(cat, " ".join(args.model))
+    quant = find_quant(cat, args.quant)
+    context = parse_context(args.context) if args.context else None
+    if context == -1:
+        context = model.architecture.context
+    target = find_target(cat, args.gpu).id if args.gpu else None
+    return Selection(
+        model.id, quant, context, args.kv_type, args.sequences, args.gpus, target, args.all_quants
+    )
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def estimate_json(ans: Answer) -> dict[str, Any]:
+    m = ans.model
+    out: dict[str, Any] = {
+        "model": {
+            "id": m.id, "name": m.name, "hf_repo": m.hf_repo, "params": m.params,
+            "context_length": m.context_length, "architecture": m.architecture_name,
+        },
+        "context": ans.settings.context,
+        "kv_type": ans.settings.kv_type,
+        "sequences": ans.settings.sequences,
+        "quant": ans.selection.quant,
+        "recommended": ans.recommended,
+        "quants": [
+            {
+                "name": r.entry.name,
+                "bits_per_weight": round(r.memory.weights.tensor_bytes * 8 / m.params, 3),
+                "weights_bytes": r.memory.weights_bytes,
+                "kv_cache_bytes": r.memory.kv_bytes,
+                "overhead_bytes": r.memory.overhead_bytes,
+                "total_bytes": r.memory.total_bytes,
+                "full_context_total_bytes": r.full_context_total_bytes,
+                "recommended": r.recommended,
+            }
+            for r in ans.quants
+        ],
+        "gpus": [
+            {
+                "id": r.id, "name": r.entry.name, "memory_bytes": r.estimate.hardware.memory_bytes,
+                "bandwidth_gbps": r.entry.bandwidth_gbps, "fit": r.estimate.fit,
+                "tokens_per_second": round(r.estimate.tokens_per_second, 1),
+                "gpus_needed": r.gpus_needed,
+            }
+            for r in ans.gpus
+        ],
+        "devices": [
+            {
+                "id": r.id, "name": r.entry.name,
+                "memory_bytes": r.estimate.hardware.total_memory_bytes,
+                "gpu_memory_bytes": r.estimate.hardware.usable_bytes,
+                "bandwidth_gbps": r.entry.bandwidth_gbps, "fit": r.estimate.fit,
+                "tokens_per_second": round(r.estimate.tokens_per_second, 1),
+            }
+            for r in ans.devices
+        ],
+    }
+    if ans.selection.target:
+        t = ans.quant_row.on_target
+        assert t is not None
+        out["target"] = {
+            "id": ans.selection.target, "name": t.hardware.name, "fit": t.fit,
+            "required_bytes": t.required_bytes, "usable_bytes": t.usable_bytes,
+            "tokens_per_second": round(t.tokens_per_second, 1),
+        }
+    return out
+
+
+
+# ---------------------------------------------------------------- text output (rich, imported lazily)
+
+FIT_STYLE = {"fits": "green", "tight": "yellow", "no": "red"}
+TOP_TARGETS = 12
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB"
+
+
+def _gb(n: int) -> str:
+    return f"{n / 1e9:.2f} GB"
+
+
+def _ctx(n: int) -> str:
+    return f"{n // 1024}K" if n >= 1024 and n % 1024 == 0 else f"{n:,}"
+
+
+def render_estimate(ans: Answer) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(highlight=False)
+    m, s, sel = ans.model, ans.settings, ans.selection
+    a = m.architecture
+    con.print(f"[bold]{m.name}[/]  [dim]{m.hf_repo}[/]")
+    facts = [m.publisher, m.family, m.architecture_name, f"{m.params / 1e9:.2f}B params",
+             f"{a.context:,} context", f"vocab {a.vocab:,}"]
+    if m.license:
+        facts.append(m.license)
+    if m.release_date:
+        facts.append(str(m.release_date))
+    con.print(" · ".join(facts))
+    seqs = f" × {s.sequences} sequences" if s.sequences > 1 else ""
+    gpus = f" · {s.gpus} GPUs" if s.gpus > 1 else ""
+    con.print(f"Context {s.context:,} tokens{seqs} · KV cache {s.kv_type}{gpus}\n")
+
+    target = ans.quant_row.on_target
+    t = Table(title=f"Memory by quantization at {_ctx(s.context)} context", title_justify="left")
+    for col in ("Quant", "Bits", "Download", "KV cache", "Total", f"At {_ctx(a.context)}"):
+        t.add_column(col, justify="left" if col == "Quant" else "right")
+    if target:
+        t.add_column(target.hardware.name[:24], justify="left")
+        t.add_column("tok/s", justify="right")
+    for r in ans.quants:
+        name = r.entry.name + (" ★" if r.recommended else "")
+        style = "bold" if r.entry.name == sel.quant else ""
+        row = [name, f"{r.memory.weights.tensor_bytes * 8 / m.params:.2f}", _gb(r.memory.weights_bytes),
+               _gib(r.memory.kv_bytes), _gib(r.memory.total_bytes), _gib(r.full_context_total_bytes)]
+        if r.on_target:
+            fit = r.on_target.fit
+            row += [f"[{FIT_STYLE[fit]}]{fit}[/]", f"{r.on_target.tokens_per_second:.0f}"]
+        t.add_row(*row, style=style)
+    con.print(t)
+    if ans.recommended:
+        why = f"best quality that fits {target.hardware.name}" if target else "best balance of quality and size"
+        con.print(f"★ {ans.recommended}: {why}")
+    elif target:
+        con.print(f"[red]No quantization fits {target.hardware.name} with headroom at this context.[/]")
+
+    q = ans.quant_row
+    con.print(
+        f"\nMemory = weights {_gib(q.memory.weights_bytes)} + KV cache {_gib(q.memory.kv_bytes)}"
+        f" + overhead {_gib(q.memory.overhead_bytes)} = [bold]{_gib(q.memory.total_bytes)}[/] at {sel.quant}"
+    )
+    for label, rows in (("GPUs", ans.gpus), ("devices", ans.devices)):
+        runnable = ans.runnable(rows)
+        con.print(f"\n[bold]{len(runnable)} of {len(rows)} {label}[/] can run it at {sel.quant}")
+        if not runnable:
+            continue
+        tt = Table(show_edge=False, box=None, pad_edge=False)
+        for col in ("Name", "Memory", "GB/s", "Fit", "Headroom", "tok/s"):
+            tt.add_column(col, justify="left" if col in ("Name", "Fit") else "right")
+        best = sorted(runnable, key=lambda r: -r.estimate.tokens_per_second)[:TOP_TARGETS]
+        for r in best:
+            e = r.estimate
+            tt.add_row(r.entry.name, _gib(e.total_usable_bytes), f"{r.entry.bandwidth_gbps:,.0f}",
+                       f"[{FIT_STYLE[e.fit]}]{e.fit}[/]", _gib(e.headroom_bytes), f"{e.tokens_per_second:.0f}")
+        con.print(tt)
+        if len(runnable) > TOP_TARGETS:
+            con.print(f"[dim]… {len(runnable) - TOP_TARGETS} more (vramtui estimate --json lists all)[/]")
+
+
+def render_list(table: str, entries: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(highlight=False)
+    t = Table(box=None, pad_edge=False)
+    if table == "models":
+        for col in ("id", "Name", "Params", "Context", "Publisher"):
+            t.add_column(col, justify="right" if col in ("Params", "Context") else "left")
+        for m in entries:
+            t.add_row(m.id, m.name, f"{m.params / 1e9:.1f}B", f"{m.context_length:,}", m.publisher)
+    else:
+        for col in ("id", "Name", "Memory", "GB/s", "Year"):
+            t.add_column(col, justify="right" if col in ("Memory", "GB/s", "Year") else "left")
+        for g in entries:
+            t.add_row(g.id, g.name, f"{g.memory_gb:g} GB", f"{g.bandwidth_gbps:,.0f}", str(g.year))
+    con.print(t)
+    con.print(f"[dim]{len(entries)} {table}[/]")
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    cat = catalog_from(args)
+    sel = selection_from(cat, args)
+    ans = answer(Resolved(cat), sel)
+    if args.json:
+        print(json.dumps(estimate_json(ans), indent=2))
+        return 0
+    render_estimate(ans)
+    return 0
+
+
+def _list(args: argparse.Namespace, table: str) -> int:
+    cat = catalog_from(args)
+    entries = list(cat.table(table).values())
+    if args.query:
+        texts = _model_texts if table == "models" else _gpu_texts
+        entries = rank(entries, args.query, texts)
+    if args.json:
+        print(json.dumps([e.model_dump(mode="json") for e in entries], indent=2))
+        return 0
+    render_list(table, entries)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="vramtui",
+        description="Can I run this LLM on this GPU? Memory, fit, speed — in the terminal.",
+    )
+    p.add_argument("--model", help="open the app with this model selected")
+    p.add_argument("--gpu", help="open the app with this GPU or device as the target")
+    p.add_argument("--context", help="open the app at this context (2048, 8k, 128K, max)")
+    p.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    e = sub.add_parser("estimate", help="memory, fit and speed of a model")
+    e.add_argument("model", metavar="MODEL", nargs="+", help="catalog id, Hugging Face repo id, or a name")
+    e.add_argument("--quant", "-q", default="Q4_K_M", help="quantization (default Q4_K_M)")
+    e.add_argument("--context", "-c", help="tokens per sequence: 2048, 8k, 128K or max (default 8k)")
+    e.add_argument("--kv-type", choices=sorted(KV_TYPES), default="f16", help="KV cache type (default f16)")
+    e.add_argument("--gpu", "-g", help="target GPU or device")
+    e.add_argument("--gpus", type=_bounded_int("--gpus", MAX_GPUS), default=1, help="number of GPUs (tensor parallel)")
+    e.add_argument("--sequences", "-s", type=_bounded_int("--sequences", MAX_SEQUENCES), default=1,
+                   help="concurrent sequences (default 1)")
+    e.add_argument("--all-quants", action="store_true", help="list every quantization, not only the common ones")
+    e.add_argument("--json", action="store_true", help="print JSON")
+    e.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
+    e.set_defaults(func=cmd_estimate)
+
+    for name, helptext in (("models", "list models"), ("gpus", "list GPUs"), ("devices", "list unified-memory devices and systems")):
+        s = sub.add_parser(name, help=helptext)
+        s.add_argument("query", nargs="?", help="filter (fuzzy)")
+        s.add_argument("--json", action="store_true", help="print JSON")
+        s.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
+        s.set_defaults(func=lambda a, table=name: _list(a, table))
+    return p
+
+
+def _open_app(args: argparse.Namespace) -> int:
+    cat = catalog_from(args)
+    model = find_model(cat, args.model).id if args.model else None
+    target = find_target(cat, args.gpu).id if args.gpu else None
+    context = parse_context(args.context) if args.context else None
+    from tui.app import run_app  # deferred: Textual costs ~150 ms to import
+
+    run_app(cat, model_id=model, target_id=target, context=context)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            return _open_app(args)
+        return args.func(args)
+    except (UsageError, NotFound, CatalogError) as e:
+        print(f"vramtui: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""Turn a Hugging Face config.json (already parsed into a dict) into an Architecture.
+
+Configs spell the same fact many ways (n_layer / num_hidden_layers, layer_types /
+sliding_window_pattern / full_attention_interval / attn_layer_period ...): every
+spelling the supported families use is read here, in one place, because reading
+one of them wrong is how peers end up with a KV cache 4x too big or zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.arch import (
+    CONV, FULL, LINEAR, MAMBA, MLP_ONLY, SLIDING,
+    Architecture, LinearAttention, Mamba, Mla, Moe, ShortConv,
+)
+
+
+class ConfigError(ValueError):
+    """A config lacks a field the estimate needs, or has one of the wrong kind."""
+
+    def __init__(self, field: str, problem: str = "is missing") -> None:
+        super().__init__(f"{field} {problem}")
+        self.field = field
+        self.problem = problem
+
+
+# model_type -> llama.cpp architecture name, where they differ.
+_LLAMA_CPP_ARCH = {
+    "mistral": "llama", "mixtral": "llama", "llama": "llama", "granite": "granite",
+    "qwen2": "qwen2", "qwen2_moe": "qwen2moe", "qwen3": "qwen3", "qwen3_moe": "qwen3moe",
+    "qwen3_next": "qwen3next", "gemma": "gemma", "gemma2": "gemma2", "gemma3": "gemma3",
+    "gemma3_text": "gemma3", "gemma3n": "gemma3n", "gemma3n_text": "gemma3n",
+    "phi3": "phi3", "phimoe": "phimoe", "deepseek_v2": "deepseek2", "deepseek_v3": "deepseek2",
+    "kimi_k2": "deepseek2", "gpt_oss": "gpt-oss", "cohere": "command-r", "cohere2": "cohere2",
+    "olmo2": "olmo2", "olmoe": "olmoe", "falcon": "falcon", "glm4": "glm4", "glm4_moe": "glm4moe",
+    "jamba": "jamba", "granitemoehybrid": "granitehybrid", "lfm2": "lfm2", "lfm2_moe": "lfm2moe",
+    "nemotron_h": "nemotron_h", "mamba": "mamba", "falcon_mamba": "mamba", "falcon_h1": "falcon-h1",
+    "llama4": "llama4", "llama4_text": "llama4", "internlm2": "internlm2", "internlm3": "llama",
+    "minimax_m2": "minimax-m2", "mistral3": "llama", "smollm3": "smollm3", "exaone": "exaone",
+}
+# HF's default for tie_word_embeddings differs by family; configs often omit it.
+_TIED_BY_DEFAULT = {
+    "gemma", "gemma2", "gemma3", "gemma3_text", "gemma3n", "gemma3n_text", "cohere", "cohere2",
+    "lfm2", "lfm2_moe", "falcon_mamba", "mamba",
+}
+# SentencePiece vocabularies carry scores and no merges in GGUF.
+_SPM = {"gemma", "gemma2", "gemma3", "gemma3_text", "gemma3n", "gemma3n_text", "phi3"}
+
+
+def _merged(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    text = cfg.get("text_config")
+    out = dict(cfg)
+    if isinstance(text, Mapping):
+        out.update(text)
+        if "model_type" in text:
+            out["model_type"] = text["model_type"]
+    if "llm_config" in cfg and isinstance(cfg["llm_config"], Mapping):
+        out.update(cfg["llm_config"])
+    return out
+
+
+def _int(c: Mapping[str, Any], *keys: str, default: int | None = None) -> int:
+    for k in keys:
+        v = c.get(k)
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v) or v < 0:
+            raise ConfigError(k, f"must be a non-negative whole number, not {v!r}")
+        return int(v)
+    if default is None:
+        raise ConfigError(keys[0])
+    return default
+
+
+def _layer_kinds(c: dict[str, Any], mt: str, n: int) -> tuple[str, ...]:
+    types = c.get("layer_types") or c.get("layers_block_type")
+    if isinstance(types, list) and types:
+        names = {
+            "full_attention": FULL, "attention": FULL, "global": FULL, "full": FULL,
+            "sliding_attention": SLIDING, "sliding": SLIDING, "local": SLIDING,
+            "chunked_attention": SLIDING, "linear_attention": LINEAR, "mamba": MAMBA,
+            "conv": CONV, "mlp": MLP_ONLY,
+        }
+        kinds = []
+        for t in types:
+            if t not in names:
+                raise ConfigError("layer_types", f"has an unknown layer type {t!r}")
+            kinds.append(names[t])
+        if len(kinds) != n:
+            raise ConfigError("layer_types", f"lists {len(kinds)} layers, not {n}")
+        return tuple(kinds)
+    pattern = c.get("hybrid_override_pattern")
+    if isinstance(pattern, str) and pattern:
+        symbols = {"M": MAMBA, "*": FULL, "-": MLP_ONLY, "E": MLP_ONLY}
+        if len(pattern) != n or set(pattern) - set(symbols):
+            raise ConfigError("hybrid_override_pattern", "does not describe every layer")
+        return tuple(symbols[s] for s in pattern)
+    if mt in ("mamba", "falcon_mamba"):
+        return (MAMBA,) * n
+    if c.get("full_attention_interval"):
+        k = _int(c, "full_attention_interval")
+        return tuple(FULL if (i + 1) % k == 0 else LINEAR for i in range(n))
+    if c.get("attn_layer_period"):
+        period = _int(c, "attn_layer_period")
+        offset = _int(c, "attn_layer_offset", default=0)
+        return tuple(FULL if i % period == offset else MAMBA for i in range(n))
+    window = c.get("sliding_window")
+    if mt == "gemma2":
+        return tuple(SLIDING if i % 2 == 0 else FULL for i in range(n))
+    if mt in ("gemma3", "gemma3_text", "cohere2"):
+        every = _int(c, "sliding_window_pattern", default=6 if mt != "cohere2" else 4)
+        return tuple(FULL if (i + 1) % every == 0 else SLIDING for i in range(n))
+    if mt == "llama4":
+        # Llama 4: every 4th layer is global (no RoPE); the rest attend within chunks.
+        every = _int(c, "no_rope_layer_interval", default=4)
+        return tuple(FULL if (i + 1) % every == 0 else SLIDING for i in range(n))
+    if mt == "mistral" and window and window < _int(c, "max_position_embeddings", default=1 << 30):
+        return (SLIDING,) * n
+    return (FULL,) * n
+
+
+def _moe(c: dict[str, Any], mt: str, n: int) -> tuple[Moe | None, tuple[bool, ...], int]:
+    experts = _int(c, "num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts", default=0)
+    if experts <= 1:
+        return None, (), 0
+    active = _int(c, "num_experts_per_tok", "experts_per_token", "moe_top_k", "num_experts_per_token")
+    inter = _int(c, "intermediate_size", default=0)
+    expert_ff = _int(c, "moe_intermediate_size", "expert_intermediate_size", default=inter)
+    if expert_ff == 0:
+        raise ConfigError("moe_intermediate_size")
+    shared = 0
+    if c.get("n_shared_experts"):
+        shared = _int(c, "n_shared_experts") * expert_ff
+    elif c.get("shared_expert_intermediate_size"):
+        shared = _int(c, "shared_expert_intermediate_size")
+    elif mt in ("llama4", "llama4_text"):
+        shared = expert_ff
+    dense_ff = _int(c, "intermediate_size_mlp", default=inter) if mt in ("llama4", "llama4_text") else inter
+    first_dense = _int(c, "first_k_dense_replace", "num_dense_layers", default=0)
+    step = _int(c, "interleave_moe_layer_step", "decoder_sparse_step", "moe_layer_freq", default=1) or 1
+    mlp_only = set(c.get("mlp_only_layers") or [])
+    if c.get("expert_layer_period"):
+        period = _int(c, "expert_layer_period")
+        offset = _int(c, "expert_layer_offset", default=0)
+        layers = tuple(i % period == offset for i in range(n))
+    elif mt in ("llama4", "llama4_text") and isinstance(c.get("moe_layers"), list):
+        moe_set = set(c["moe_layers"])
+        layers = tuple(i in moe_set for i in range(n))
+    else:
+        layers = tuple(
+            i >= first_dense and (i + 1) % step == 0 and i not in mlp_only for i in range(n)
+        )
+    bias = mt in ("deepseek_v3", "kimi_k2", "glm4_moe", "minimax_m2") or bool(
+        c.get("topk_method") == "noaux_tc"
+    )
+    return Moe(experts, active, expert_ff, shared, bias), layers, dense_ff
+
+
+def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
+    """The Architecture a config.json describes; ConfigError names the first field that is missing or wrong."""
+    if not isinstance(cfg, Mapping):
+        raise ConfigError("config", "is not a JSON object")
+    c = _merged(cfg)
+    mt = str(c.get("model_type") or "")
+    if not mt:
+        archs = c.get("architectures") or []
+        if not archs:
+            raise ConfigError("model_type")
+    n = _int(c, "num_hidden_layers", "n_layer", "num_layers", "n_layers")
+    hidden = _int(c, "hidden_size", "d_model", "n_embd", "dim")
+    heads = _int(c, "num_attention_heads", "n_head", "n_heads", default=0)
+    kinds = _layer_kinds(c, mt, n)
+    has_attention = any(k in (FULL, SLIDING) for k in kinds)
+    if has_attention and heads == 0:
+        raise ConfigError("num_attention_heads")
+    kv_heads = _int(c, "num_key_value_heads", "n_head_kv", "num_kv_heads", default=heads)
+    if c.get("multi_query") and not c.get("num_kv_heads"):
+        kv_heads = 1
+    head_dim = _int(c, "head_dim", "attention_head_dim", default=hidden // heads if heads else 0)
+    vocab = _int(c, "vocab_size", "padded_vocab_size")
+    context = _int(
+        c, "max_position_embeddings", "max_sequence_length", "seq_length", "n_positions",
+        "model_max_length", "n_ctx",
+    )
+    intermediate = _int(c, "intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim", default=0)
+    if mt in ("mamba", "falcon_mamba"):
+        intermediate = 0
+    elif intermediate == 0 and not any(c.get(k) for k in ("num_local_experts", "num_experts", "n_routed_experts")):
+        raise ConfigError("intermediate_size")
+    tied = c.get("tie_word_embeddings")
+    if tied is None:
+        tied = mt in _TIED_BY_DEFAULT
+    moe, moe_layers, dense_ff = _moe(c, mt, n)
+    if moe is not None and mt in ("mixtral", "gpt_oss", "phimoe", "jamba", "olmoe", "minimax_m2"):
+        dense_ff = 0  # these models have no dense FFN layers
+    window = 0
+    if SLIDING in kinds:
+        window = _int(c, "sliding_window", "attention_chunk_size", "sliding_window_size", default=0)
+        if window == 0:
+            raise ConfigError("sliding_window")
+
+    mla = None
+    if c.get("kv_lora_rank"):
+        mla = Mla(
+            kv_lora_rank=_int(c, "kv_lora_rank"),
+            qk_rope_head_dim=_int(c, "qk_rope_head_dim"),
+            qk_nope_head_dim=_int(c, "qk_nope_head_dim"),
+            v_head_dim=_int(c, "v_head_dim"),
+            q_lora_rank=_int(c, "q_lora_rank", default=0),
+        )
+    linear = None
+    if LINEAR in kinds:
+        linear = LinearAttention(
+            key_heads=_int(c, "linear_num_key_heads"),
+            value_heads=_int(c, "linear_num_value_heads"),
+            key_head_dim=_int(c, "linear_key_head_dim"),
+            value_head_dim=_int(c, "linear_value_head_dim"),
+            conv_kernel=_int(c, "linear_conv_kernel_dim", default=4),
+        )
+    mamba = None
+    if MAMBA in kinds:
+        expand = _int(c, "mamba_expand", "expand", default=2)
+        if c.get("mamba_n_heads") or mt in ("granitemoehybrid", "nemotron_h", "falcon_h1"):
+            m_heads = _int(c, "mamba_n_heads", "mamba_num_heads")
+            d_head = _int(c, "mamba_d_head", "mamba_head_dim", default=0)
+            mamba = Mamba(
+                version=2,
+                d_inner=m_heads * d_head if d_head else expand * hidden,
+                d_state=_int(c, "mamba_d_state", "ssm_state_size", "state_size"),
+                d_conv=_int(c, "mamba_d_conv", "conv_kernel", default=4),
+                n_heads=m_heads,
+                n_groups=_int(c, "mamba_n_groups", "n_groups", default=1),
+            )
+        else:
+            d_inner = _int(c, "intermediate_size", default=expand * hidden) if mt in ("mamba", "falcon_mamba") else expand * hidden
+            mamba = Mamba(
+                version=1,
+                d_inner=d_inner,
+                d_state=_int(c, "mamba_d_state", "state_size", default=16),
+                d_conv=_int(c, "mamba_d_conv", "conv_kernel", default=4),
+                dt_rank=_int(c, "mamba_dt_rank", "time_step_rank", default=-(-hidden // 16)),
+            )
+    conv = ShortConv(_int(c, "conv_L_cache", default=3)) if CONV in kinds else None
+
+    rope = c.get("rope_scaling") or c.get("rope_parameters") or {}
+    rope_type = rope.get("rope_type") or rope.get("type") if isinstance(rope, Mapping) else None
+    return Architecture(
+        arch=_LLAMA_CPP_ARCH.get(mt, mt or "llama"),
+        layers=n,
+        hidden=hidden,
+        intermediate=intermediate if moe is None else (dense_ff or 0),
+        heads=heads,
+        kv_heads=kv_heads,
+        head_dim=head_dim,
+        vocab=vocab,
+        context=context,
+        tied_embeddings=bool(tied),
+        layer_kinds=kinds,
+        sliding_window=window,
+        moe=moe,
+        moe_layers=moe_layers,
+        mla=mla,
+        linear=linear,
+        mamba=mamba,
+        conv=conv,
+        qkv_bias=mt == "qwen2" or mt == "qwen2_moe" or bool(c.get("attention_bias")),
+        output_bias=mt == "gpt_oss",
+        qk_norm=mt in ("qwen3", "qwen3_moe", "qwen3_next", "olmo2", "gemma3", "gemma3_text", "olmoe"),
+        attn_sinks=mt == "gpt_oss",
+        gated_attention=mt == "qwen3_next",
+        post_norms=mt in ("gemma2", "gemma3", "gemma3_text", "olmo2"),
+        rope_freqs=rope_type == "llama3",
+        dense_ff=dense_ff if moe is not None else 0,
+        tokenizer="spm" if mt in _SPM or vocab <= 32768 else "bpe",
+    )

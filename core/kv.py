@@ -1,0 +1,88 @@
+"""KV cache (and recurrent state) bytes for a context length and number of sequences.
+
+Per layer and token, attention layers store K and V of width kv_heads × head_dim
+each; MLA layers store one compressed latent of kv_lora_rank + qk_rope_head_dim;
+sliding-window layers keep at most the window; recurrent layers (Mamba, gated
+delta-net, short convolution) keep a fixed F32 state per sequence, whatever the
+context. llama.cpp keeps those states in F32 whatever the KV cache type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from core.arch import CONV, FULL, LINEAR, MAMBA, SLIDING, Architecture
+
+# Bytes per cached element, as exact fractions (q8_0 stores 32 values in 34 bytes).
+KV_TYPES: dict[str, Fraction] = {
+    "f32": Fraction(4),
+    "f16": Fraction(2),
+    "bf16": Fraction(2),
+    "fp8": Fraction(1),
+    "q8_0": Fraction(34, 32),
+    "q5_1": Fraction(24, 32),
+    "q5_0": Fraction(22, 32),
+    "q4_1": Fraction(20, 32),
+    "q4_0": Fraction(18, 32),
+    "iq4_nl": Fraction(18, 32),
+}
+STATE_BYTES = 4  # recurrent states are F32
+
+
+@dataclass(frozen=True)
+class KvBreakdown:
+    attention_bytes: int  # grows with context
+    state_bytes: int  # fixed per sequence
+    full_layers: int
+    sliding_layers: int
+    state_layers: int
+
+    @property
+    def total(self) -> int:
+        return self.attention_bytes + self.state_bytes
+
+
+def kv_width(a: Architecture) -> int:
+    """Cached elements per token per attention layer (K and V together)."""
+    if a.mla is not None:
+        return a.mla.kv_lora_rank + a.mla.qk_rope_head_dim
+    return 2 * a.kv_heads * a.head_dim
+
+
+def state_elements(a: Architecture, kind: str) -> int:
+    """Elements of one sequence's recurrent state in one layer of `kind`."""
+    if kind == LINEAR and a.linear is not None:
+        la = a.linear
+        conv_channels = 2 * la.key_heads * la.key_head_dim + la.value_heads * la.value_head_dim
+        return (la.conv_kernel - 1) * conv_channels + la.value_heads * la.key_head_dim * la.value_head_dim
+    if kind == MAMBA and a.mamba is not None:
+        m = a.mamba
+        if m.version == 1:
+            return (m.d_conv - 1) * m.d_inner + m.d_inner * m.d_state
+        conv_channels = m.d_inner + 2 * m.n_groups * m.d_state
+        return (m.d_conv - 1) * conv_channels + m.d_inner * m.d_state
+    if kind == CONV and a.conv is not None:
+        return (a.conv.l_cache - 1) * a.hidden
+    return 0
+
+
+def kv_cache(a: Architecture, context: int, kv_type: str = "f16", sequences: int = 1) -> KvBreakdown:
+    """KV cache of `sequences` sequences of `context` tokens each."""
+    if context < 0 or sequences < 1:
+        raise ValueError("context must be >= 0 and sequences >= 1")
+    per_elem = KV_TYPES[kv_type]
+    width = kv_width(a)
+    full = a.count(FULL)
+    sliding = a.count(SLIDING)
+    window_tokens = min(context, a.sliding_window) if sliding else 0
+    elements = width * (full * context + sliding * window_tokens) * sequences
+    attention = int(elements * per_elem)
+    states = [state_elements(a, k) for k in a.layer_kinds if k not in (FULL, SLIDING)]
+    state = sum(states) * STATE_BYTES * sequences
+    return KvBreakdown(attention, state, full, sliding, sum(1 for s in states if s))
+
+
+def kv_bytes_per_token(a: Architecture, kv_type: str = "f16") -> Fraction:
+    """Bytes the cache grows by per token of context, while every attention layer still grows."""
+    return kv_width(a) * (a.count(FULL) + a.count(SLIDING)) * KV_TYPES[kv_type]

@@ -1,0 +1,40 @@
+"""Memory a runtime needs besides weights and KV cache.
+
+Model: a fixed runtime cost (CUDA/Metal context, allocator slack: the seed page's
+0.3 GB "framework" constant) plus llama.cpp's compute buffer, which holds one
+micro-batch (n_ubatch = 512 tokens) of F32 activations and logits, and the
+attention mask over the whole context:
+
+    compute = 4 B × n_ubatch × (vocab + 4 × hidden) + 2 B × n_ubatch × context
+
+For Llama-3.1-8B at 8,192 tokens that is 304 MB; llama.cpp (CUDA, flash
+attention on) reports a 258.5 MiB (271 MB) compute buffer for the same setting.
+Each GPU of a tensor-parallel group pays the runtime cost and its own buffer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.arch import Architecture
+
+RUNTIME_BYTES = 300_000_000
+UBATCH = 512
+
+
+@dataclass(frozen=True)
+class OverheadModel:
+    runtime_bytes: int = RUNTIME_BYTES
+    ubatch: int = UBATCH
+    compute_buffer: bool = True
+
+
+SEED_OVERHEAD = OverheadModel(compute_buffer=False)
+
+
+def overhead_bytes(a: Architecture, context: int, model: OverheadModel = OverheadModel(), gpus: int = 1) -> int:
+    """Runtime + compute-buffer bytes for `a` at `context` tokens, summed over `gpus` GPUs."""
+    per_gpu = model.runtime_bytes
+    if model.compute_buffer:
+        per_gpu += 4 * model.ubatch * (a.vocab + 4 * a.hidden) + 2 * model.ubatch * context
+    return per_gpu * gpus

@@ -1,0 +1,105 @@
+"""Decode and prefill speed.
+
+Decode is memory-bound: each new token reads the active weights once and the
+KV cache filled so far, plus a fixed per-token cost (kernel launches,
+synchronisation, sampling) that does not shrink with the model:
+
+    seconds per token = bytes read ÷ (k × bandwidth) + t0
+
+k = 0.9 of spec bandwidth and t0 per hardware class are least-squares fits to
+llama.cpp's published llama-bench tg128 results (README, "Speed"). A single
+constant efficiency (the seed's 0.55) over-predicts small models on fast
+hardware and under-predicts big ones; the fixed cost explains both.
+Active weights leave out the token-embedding table (one row is read per token)
+and, for MoE models, all but the routed experts a token uses.
+
+Prefill is compute-bound: 2 FLOPs per active parameter per prompt token at a
+fraction of the peak FP16 tensor rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.arch import Architecture
+from core.hardware import APPLE, Hardware
+from core.weights import WeightsBreakdown
+
+BANDWIDTH_EFFICIENCY = 0.9  # k: fraction of spec bandwidth the weight reads reach
+# t0, seconds per token, by hardware class (fits in README "Speed").
+FIXED_COST_S = {
+    "nvidia-consumer": 0.0015,
+    "nvidia-datacenter": 0.0025,
+    "amd": 0.0035,
+    "intel": 0.0030,
+    APPLE: 0.0050,
+    "unified": 0.0040,
+}
+# Fraction of peak FP16 tensor FLOP/s reached in llama-bench pp512.
+PREFILL_UTILISATION = 0.45
+# Tensor parallelism: each extra GPU adds its bandwidth at this rate (all-reduce costs the rest).
+TP_SCALING = 0.9
+
+
+def hardware_class(hw: Hardware) -> str:
+    """The class whose fixed per-token cost applies to `hw`."""
+    if hw.kind == APPLE:
+        return APPLE
+    if hw.is_unified:
+        return "unified"
+    if hw.vendor == "NVIDIA":
+        return "nvidia-datacenter" if hw.segment == "datacenter" else "nvidia-consumer"
+    if hw.vendor == "AMD":
+        return "amd"
+    if hw.vendor == "Intel":
+        return "intel"
+    return "unified"
+
+
+def active_weight_bytes(a: Architecture, w: WeightsBreakdown) -> int:
+    """Weight bytes read to produce one token."""
+    read = w.tensor_bytes + w.extra_bytes - w.embedding_bytes
+    if a.moe is not None and w.expert_bytes:
+        read -= w.expert_bytes
+        read += w.expert_bytes * a.moe.active // a.moe.experts
+    return read
+
+
+def active_params(a: Architecture, total_params: int) -> int:
+    """Parameters a token passes through (MoE: shared parts plus its active experts)."""
+    if a.moe is None:
+        return total_params - a.vocab * a.hidden * (0 if a.tied_embeddings else 1)
+    per_expert = 3 * a.hidden * a.moe.expert_ff
+    moe_layers = sum(a.moe_layers)
+    idle = per_expert * (a.moe.experts - a.moe.active) * moe_layers
+    return total_params - idle - a.vocab * a.hidden * (0 if a.tied_embeddings else 1)
+
+
+@dataclass(frozen=True)
+class Speed:
+    tokens_per_second: float
+    bytes_per_token: int
+    efficiency: float  # achieved share of spec bandwidth, fixed cost included
+
+
+def decode_speed(hw: Hardware, bytes_per_token: int, gpus: int = 1) -> Speed:
+    """Decode tokens/s (per sequence) on `hw`, or `gpus` of it in tensor parallel."""
+    bandwidth = hw.bandwidth_gbps * 1e9 * (1 + TP_SCALING * (gpus - 1))
+    if bytes_per_token <= 0 or bandwidth <= 0:
+        return Speed(0.0, bytes_per_token, 0.0)
+    seconds = bytes_per_token / (BANDWIDTH_EFFICIENCY * bandwidth) + FIXED_COST_S[hardware_class(hw)]
+    tps = 1 / seconds
+    return Speed(tps, bytes_per_token, tps * bytes_per_token / bandwidth)
+
+
+def seed_tokens_per_second(bandwidth_gbps: float, model_bytes: int, efficiency: float) -> float:
+    """The seed page's formula: bandwidth ÷ model size × a constant efficiency (kept for comparison)."""
+    return bandwidth_gbps * 1e9 / model_bytes * efficiency
+
+
+def prefill_tokens_per_second(hw: Hardware, active: int, gpus: int = 1) -> float:
+    """Prompt tokens processed per second (0 when the hardware's FLOP/s are unknown)."""
+    if hw.fp16_tflops <= 0 or active <= 0:
+        return 0.0
+    flops = hw.fp16_tflops * 1e12 * PREFILL_UTILISATION * (1 + TP_SCALING * (gpus - 1))
+    return flops / (2 * active)

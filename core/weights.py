@@ -1,0 +1,109 @@
+"""Weights bytes: what the file takes on disk and in memory.
+
+Two ways to store a model:
+- a GGUF file made by llama-quantize: each tensor in the type llama.cpp's rules
+  give it (core.quant_mix), plus the header (tokenizer, tensor index);
+- a GPU checkpoint format (FP8, AWQ/GPTQ INT4, MXFP4, NVFP4, EXL2...): linear
+  layers at the format's bits per weight (scales included), embeddings, norms
+  and routers kept at 16 bits, as those toolchains do by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.arch import Architecture
+from core.ggml import tensor_bytes
+from core.quant_mix import Recipe, tensor_types
+from core.tensors import Tensor, gguf_tensors
+
+GGUF_ALIGNMENT = 32
+
+
+@dataclass(frozen=True)
+class GpuFormat:
+    """A checkpoint format with one bit width for its quantized linear layers."""
+
+    bits: float  # per weight, scales and zero points included
+    experts_only: bool = False  # MXFP4 in gpt-oss checkpoints: only MoE experts are quantized
+    head_bits: float = 16.0  # output projection (EXL2 keeps it at 6 bits by default)
+
+
+@dataclass(frozen=True)
+class WeightsBreakdown:
+    tensor_bytes: int
+    header_bytes: int
+    by_type: tuple[tuple[str, int], ...]  # GGML type (or format) -> bytes, largest first
+    expert_bytes: int  # bytes of routed-expert tensors (MoE); 0 for dense models
+    embedding_bytes: int  # token_embd when it is not also the output matrix (one row read per token)
+    extra_bytes: int = 0  # parts not modelled tensor by tensor (e.g. a vision tower), at 16 bits
+
+    @property
+    def total(self) -> int:
+        return self.tensor_bytes + self.header_bytes + self.extra_bytes
+
+
+def gguf_header_bytes(a: Architecture, n_tensors: int) -> int:
+    """An estimate of the GGUF header: key/values, tokenizer and the tensor index.
+
+    Per vocabulary entry: the token string (8-byte length + ~7 bytes of text) and
+    its int32 type, plus an f32 score for SentencePiece vocabularies; BPE
+    vocabularies also store about one merge rule (~18 bytes) per token. Each tensor
+    record holds its name, shape, type and offset (~80 bytes); 64 KiB covers the
+    remaining metadata and chat template.
+    """
+    per_token = 8 + 7 + 4 + (4 if a.tokenizer == "spm" else 18)
+    return a.vocab * per_token + n_tensors * 80 + 64 * 1024
+
+
+def _padded(n: int) -> int:
+    return -(-n // GGUF_ALIGNMENT) * GGUF_ALIGNMENT
+
+
+def _breakdown(
+    a: Architecture, items: list[tuple[Tensor, str, int]], header: int
+) -> WeightsBreakdown:
+    by_type: dict[str, int] = {}
+    experts = embedding = 0
+    for t, type_name, size in items:
+        by_type[type_name] = by_type.get(type_name, 0) + size
+        if "_exps." in t.name:
+            experts += size
+        elif t.name == "token_embd.weight" and not a.tied_embeddings:
+            embedding = size
+    ordered = tuple(sorted(by_type.items(), key=lambda kv: -kv[1]))
+    total = sum(s for _, _, s in items)
+    return WeightsBreakdown(total, header, ordered, experts, embedding, a.extra_params * 2)
+
+
+def gguf_weights(a: Architecture, recipe: Recipe) -> WeightsBreakdown:
+    """Bytes of the GGUF file llama-quantize makes from `a` with `recipe` (tensor data padded to 32 bytes)."""
+    items = [(t, ty, _padded(tensor_bytes(ty, t.shape))) for t, ty in tensor_types(a, recipe)]
+    return _breakdown(a, items, gguf_header_bytes(a, len(items)))
+
+
+def _is_linear(t: Tensor) -> bool:
+    return (
+        t.name.endswith("weight")
+        and t.dims >= 2
+        and "_norm" not in t.name
+        and "ffn_gate_inp" not in t.name
+        and "conv" not in t.name
+        and t.name not in ("token_embd.weight", "output.weight")
+    )
+
+
+def format_weights(a: Architecture, fmt: GpuFormat) -> WeightsBreakdown:
+    """Bytes of a checkpoint in a GPU format (safetensors: no meaningful header)."""
+    items = []
+    for t in gguf_tensors(a):
+        if not t.is_param:
+            continue
+        if t.name == "output.weight":
+            bits = fmt.head_bits
+        elif _is_linear(t) and (not fmt.experts_only or "_exps." in t.name):
+            bits = fmt.bits
+        else:
+            bits = 16.0
+        items.append((t, f"{bits:g}-bit", int(t.elements * bits / 8)))
+    return _breakdown(a, items, 0)
