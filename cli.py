@@ -201,11 +201,14 @@ def render_estimate(ans: Answer) -> None:
     con.print(f"Context {s.context:,} tokens{seqs} · KV cache {s.kv_type}{gpus}\n")
 
     target = ans.quant_row.on_target
-    t = Table(title=f"Memory by quantization at {_ctx(s.context)} context", title_justify="left")
-    for col in ("Quant", "Bits", "Download", "KV cache", "Total", f"At {_ctx(a.context)}"):
-        t.add_column(col, justify="left" if col == "Quant" else "right")
+    title = f"Memory by quantization at {_ctx(s.context)} context"
     if target:
-        t.add_column(target.hardware.name[:24], justify="left")
+        title += f" · fit and speed on {target.hardware.name}"
+    t = Table(title=title, title_justify="left")
+    for col in ("Quant", "Bits", "Download", "KV", "Total", f"@{_ctx(a.context)}"):
+        t.add_column(col, justify="left" if col == "Quant" else "right", no_wrap=True)
+    if target:
+        t.add_column("Fit", justify="left")
         t.add_column("tok/s", justify="right")
     for r in ans.quants:
         name = r.entry.name + (" ★" if r.recommended else "")

@@ -97,6 +97,9 @@ class Architecture:
     gated_attention: bool = False  # query projection also emits an output gate (Qwen3-Next)
     post_norms: bool = False  # extra norms after attention and FFN (Gemma 2/3, OLMo 2)
     ffn_gated: bool = True  # SwiGLU/GeGLU: gate + up + down; False: up + down only
+    ffn_on_mixer_layers: bool = True  # False: only "mlp" layers have an FFN (Nemotron-H)
+    mtp_layers: int = 0  # multi-token-prediction layers: in the checkpoint, not in GGUF files
+    mtp_copies_embeddings: bool = False  # DeepSeek V3's MTP layer stores its own embedding and head
     rope_freqs: bool = False  # llama3-style rope scaling adds a small F32 tensor to GGUF files
     dense_ff: int = 0  # intermediate size of the dense FFN in non-MoE layers of an MoE model
     extra_params: int = 0  # parameters of parts not modelled tensor by tensor (vision tower...)

@@ -30,7 +30,9 @@ class ConfigError(ValueError):
 _LLAMA_CPP_ARCH = {
     "mistral": "llama", "mixtral": "llama", "llama": "llama", "granite": "granite",
     "qwen2": "qwen2", "qwen2_moe": "qwen2moe", "qwen3": "qwen3", "qwen3_moe": "qwen3moe",
-    "qwen3_next": "qwen3next", "gemma": "gemma", "gemma2": "gemma2", "gemma3": "gemma3",
+    "qwen3_next": "qwen3next", "qwen3_5_text": "qwen35", "qwen3_5_moe_text": "qwen35moe",
+    "qwen3_5": "qwen35", "qwen3_5_moe": "qwen35moe", "qwen3_vl": "qwen3vl", "qwen3_vl_moe": "qwen3vlmoe",
+    "qwen2_5_vl": "qwen2vl", "gemma": "gemma", "gemma2": "gemma2", "gemma3": "gemma3",
     "gemma3_text": "gemma3", "gemma3n": "gemma3n", "gemma3n_text": "gemma3n",
     "phi3": "phi3", "phimoe": "phimoe", "deepseek_v2": "deepseek2", "deepseek_v3": "deepseek2",
     "kimi_k2": "deepseek2", "gpt_oss": "gpt-oss", "cohere": "command-r", "cohere2": "cohere2",
@@ -45,8 +47,34 @@ _TIED_BY_DEFAULT = {
     "gemma", "gemma2", "gemma3", "gemma3_text", "gemma3n", "gemma3n_text", "cohere", "cohere2",
     "lfm2", "lfm2_moe", "falcon_mamba", "mamba",
 }
+_GATED_ATTENTION = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
+_QK_NORM = {
+    "qwen3", "qwen3_moe", "olmo2", "gemma3", "gemma3_text", "olmoe", "qwen3_vl", "qwen3_vl_moe",
+    *_GATED_ATTENTION,
+}
 # SentencePiece vocabularies carry scores and no merges in GGUF.
 _SPM = {"gemma", "gemma2", "gemma3", "gemma3_text", "gemma3n", "gemma3n_text", "phi3"}
+
+
+# transformers' Gemma3TextConfig defaults: Gemma 3 configs on the Hub omit the keys that equal them.
+_GEMMA3_TEXT_DEFAULTS = {
+    "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256,
+    "sliding_window": 4096, "sliding_window_pattern": 6, "max_position_embeddings": 131072,
+    "vocab_size": 262208,
+}
+
+
+def _lfm2_ff(c: Mapping[str, Any]) -> int:
+    """LFM2's feed-forward width: block_ff_dim, shrunk to 2/3 and rounded as its modelling code does."""
+    ff = _int(c, "block_ff_dim")
+    if c.get("block_auto_adjust_ff_dim", True):
+        ff = int(2 * ff / 3)
+        mult = c.get("block_ffn_dim_multiplier")
+        if isinstance(mult, (int, float)) and not isinstance(mult, bool):
+            ff = int(mult * ff)
+        step = _int(c, "block_multiple_of", default=256) or 1
+        ff = step * -(-ff // step)
+    return ff
 
 
 def _merged(cfg: Mapping[str, Any]) -> dict[str, Any]:
@@ -58,6 +86,11 @@ def _merged(cfg: Mapping[str, Any]) -> dict[str, Any]:
             out["model_type"] = text["model_type"]
     if "llm_config" in cfg and isinstance(cfg["llm_config"], Mapping):
         out.update(cfg["llm_config"])
+    if out.get("model_type") in ("gemma3", "gemma3_text"):
+        for k, v in _GEMMA3_TEXT_DEFAULTS.items():
+            out.setdefault(k, v)
+    if str(out.get("model_type", "")).startswith("lfm2") and "intermediate_size" not in out and "block_ff_dim" in out:
+        out["intermediate_size"] = _lfm2_ff(out)
     return out
 
 
@@ -91,6 +124,10 @@ def _layer_kinds(c: dict[str, Any], mt: str, n: int) -> tuple[str, ...]:
         if len(kinds) != n:
             raise ConfigError("layer_types", f"lists {len(kinds)} layers, not {n}")
         return tuple(kinds)
+    idxs = c.get("full_attn_idxs")
+    if mt.startswith("lfm2") and isinstance(idxs, list):
+        full = set(idxs)
+        return tuple(FULL if i in full else CONV for i in range(n))
     pattern = c.get("hybrid_override_pattern")
     if isinstance(pattern, str) and pattern:
         symbols = {"M": MAMBA, "*": FULL, "-": MLP_ONLY, "E": MLP_ONLY}
@@ -133,8 +170,8 @@ def _moe(c: dict[str, Any], mt: str, n: int) -> tuple[Moe | None, tuple[bool, ..
     shared = 0
     if c.get("n_shared_experts"):
         shared = _int(c, "n_shared_experts") * expert_ff
-    elif c.get("shared_expert_intermediate_size"):
-        shared = _int(c, "shared_expert_intermediate_size")
+    elif c.get("shared_expert_intermediate_size") or c.get("shared_intermediate_size"):
+        shared = _int(c, "shared_expert_intermediate_size", "shared_intermediate_size")
     elif mt in ("llama4", "llama4_text"):
         shared = expert_ff
     dense_ff = _int(c, "intermediate_size_mlp", default=inter) if mt in ("llama4", "llama4_text") else inter
@@ -156,6 +193,29 @@ def _moe(c: dict[str, Any], mt: str, n: int) -> tuple[Moe | None, tuple[bool, ..
         c.get("topk_method") == "noaux_tc"
     )
     return Moe(experts, active, expert_ff, shared, bias), layers, dense_ff
+
+
+def vision_params_estimate(cfg: Mapping[str, Any], text_hidden: int) -> int:
+    """Parameters of a ViT vision tower and its projector, from vision_config (0 without one).
+
+    Per layer: attention 4h² + MLP 2h·ff (+ biases and norms); plus the patch and
+    position embeddings and a projector into the text model's width. An estimate:
+    vision towers are ~1 % of the models that carry them.
+    """
+    v = cfg.get("vision_config")
+    if not isinstance(v, Mapping):
+        return 0
+    try:
+        h = _int(v, "hidden_size", "embed_dim", "width")
+        ff = _int(v, "intermediate_size", default=4 * h)
+        layers = _int(v, "num_hidden_layers", "depth", "num_layers") + _int(v, "num_global_layers", default=0)
+        patch = _int(v, "patch_size", default=14)
+        image = _int(v, "image_size", default=336)
+        out_dim = _int(v, "projector_output_dim", "vision_output_dim", "out_hidden_size", default=h)
+    except ConfigError:
+        return 0
+    per_layer = 4 * h * h + 2 * h * ff + ff + 9 * h
+    return layers * per_layer + 3 * patch * patch * h + (image // patch) ** 2 * h + out_dim * text_hidden
 
 
 def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
@@ -193,7 +253,7 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
     if tied is None:
         tied = mt in _TIED_BY_DEFAULT
     moe, moe_layers, dense_ff = _moe(c, mt, n)
-    if moe is not None and mt in ("mixtral", "gpt_oss", "phimoe", "jamba", "olmoe", "minimax_m2"):
+    if moe is not None and mt in ("mixtral", "gpt_oss", "phimoe", "olmoe", "minimax_m2"):
         dense_ff = 0  # these models have no dense FFN layers
     window = 0
     if SLIDING in kinds:
@@ -265,13 +325,18 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
         linear=linear,
         mamba=mamba,
         conv=conv,
-        qkv_bias=mt == "qwen2" or mt == "qwen2_moe" or bool(c.get("attention_bias")),
+        qkv_bias=mt in ("qwen2", "qwen2_moe", "qwen2_5_vl", "qwen2_vl") or bool(c.get("attention_bias")),
         output_bias=mt == "gpt_oss",
-        qk_norm=mt in ("qwen3", "qwen3_moe", "qwen3_next", "olmo2", "gemma3", "gemma3_text", "olmoe"),
+        qk_norm=mt in _QK_NORM,
         attn_sinks=mt == "gpt_oss",
-        gated_attention=mt == "qwen3_next",
+        gated_attention=mt in _GATED_ATTENTION,
         post_norms=mt in ("gemma2", "gemma3", "gemma3_text", "olmo2"),
         rope_freqs=rope_type == "llama3",
+        ffn_gated=mt not in ("nemotron_h",),
+        ffn_on_mixer_layers=mt not in ("nemotron_h",),
+        mtp_layers=_int(c, "num_nextn_predict_layers", "mtp_num_hidden_layers", default=1 if mt == "qwen3_next" else 0),
+        mtp_copies_embeddings=mt in ("deepseek_v3", "kimi_k2"),
         dense_ff=dense_ff if moe is not None else 0,
         tokenizer="spm" if mt in _SPM or vocab <= 32768 else "bpe",
+        extra_params=vision_params_estimate(cfg, hidden),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.arch import CONV, FULL, LINEAR, MAMBA, SLIDING, Architecture
+from core.arch import CONV, FULL, LINEAR, MAMBA, MLP_ONLY, SLIDING, Architecture
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,8 @@ def _short_conv(a: Architecture, i: int) -> list[Tensor]:
 def _ffn(a: Architecture, i: int) -> list[Tensor]:
     p = f"blk.{i}."
     h = a.hidden
+    if not a.ffn_on_mixer_layers and a.layer_kinds[i] != MLP_ONLY:
+        return []
     if not a.is_moe_layer(i):
         ff = a.ff_of_dense_layer() if a.is_moe else a.intermediate
         if ff == 0:
@@ -207,5 +209,22 @@ def gguf_tensors(a: Architecture) -> list[Tensor]:
 
 
 def parameter_count(a: Architecture) -> int:
-    """Parameters of the model's weights: the text model's tensors plus any part not modelled here."""
+    """Parameters a runtime loads: the text model's tensors plus any part not modelled here (vision tower)."""
     return sum(t.elements for t in gguf_tensors(a) if t.is_param) + a.extra_params
+
+
+def checkpoint_parameter_count(a: Architecture) -> int:
+    """Parameters in the published checkpoint: what runtimes load plus multi-token-prediction layers.
+
+    An MTP layer is one more decoder layer (like the last one) plus a projection of
+    the concatenated hidden states (2·hidden → hidden) and two norms; DeepSeek V3's
+    also carries its own copy of the embedding and output head.
+    """
+    if not a.mtp_layers:
+        return parameter_count(a)
+    last = a.layers - 1
+    layer = sum(t.elements for t in gguf_tensors(a) if t.layer == last)
+    per_mtp = layer + 2 * a.hidden * a.hidden + 3 * a.hidden
+    if a.mtp_copies_embeddings:
+        per_mtp += 2 * a.vocab * a.hidden
+    return parameter_count(a) + a.mtp_layers * per_mtp

@@ -61,7 +61,7 @@ def _padded(n: int) -> int:
 
 
 def _breakdown(
-    a: Architecture, items: list[tuple[Tensor, str, int]], header: int
+    a: Architecture, items: list[tuple[Tensor, str, int]], header: int, extra_bytes: int
 ) -> WeightsBreakdown:
     by_type: dict[str, int] = {}
     experts = embedding = 0
@@ -73,13 +73,14 @@ def _breakdown(
             embedding = size
     ordered = tuple(sorted(by_type.items(), key=lambda kv: -kv[1]))
     total = sum(s for _, _, s in items)
-    return WeightsBreakdown(total, header, ordered, experts, embedding, a.extra_params * 2)
+    return WeightsBreakdown(total, header, ordered, experts, embedding, extra_bytes)
 
 
 def gguf_weights(a: Architecture, recipe: Recipe) -> WeightsBreakdown:
     """Bytes of the GGUF file llama-quantize makes from `a` with `recipe` (tensor data padded to 32 bytes)."""
     items = [(t, ty, _padded(tensor_bytes(ty, t.shape))) for t, ty in tensor_types(a, recipe)]
-    return _breakdown(a, items, gguf_header_bytes(a, len(items)))
+    # A vision tower ships as a separate mmproj file, loaded only for images: not counted here.
+    return _breakdown(a, items, gguf_header_bytes(a, len(items)), 0)
 
 
 def _is_linear(t: Tensor) -> bool:
@@ -106,4 +107,4 @@ def format_weights(a: Architecture, fmt: GpuFormat) -> WeightsBreakdown:
         else:
             bits = 16.0
         items.append((t, f"{bits:g}-bit", int(t.elements * bits / 8)))
-    return _breakdown(a, items, 0)
+    return _breakdown(a, items, 0, a.extra_params * 2)
