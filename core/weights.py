@@ -43,17 +43,26 @@ class WeightsBreakdown:
         return self.tensor_bytes + self.header_bytes + self.extra_bytes
 
 
+# BPE merge-rule counts of common tokenizers, by vocabulary size (from their GGUF files):
+# Llama 3's tiktoken vocabulary has 2.2 merges per token; most others about one.
+KNOWN_MERGES = {128256: 280_147, 151936: 151_387, 152064: 151_387, 129280: 127_741}
+
+
 def gguf_header_bytes(a: Architecture, n_tensors: int) -> int:
     """An estimate of the GGUF header: key/values, tokenizer and the tensor index.
 
-    Per vocabulary entry: the token string (8-byte length + ~7 bytes of text) and
-    its int32 type, plus an f32 score for SentencePiece vocabularies; BPE
-    vocabularies also store about one merge rule (~18 bytes) per token. Each tensor
-    record holds its name, shape, type and offset (~80 bytes); 64 KiB covers the
-    remaining metadata and chat template.
+    Per vocabulary entry: the token string (8-byte length + ~6.5 bytes of text) and its
+    int32 type (18.5 bytes), plus an f32 score for SentencePiece vocabularies or, for BPE
+    vocabularies, merge rules of ~19.3 bytes each. Each tensor record holds its name,
+    shape, type and offset (~80 bytes); 64 KiB covers the other metadata and the chat
+    template. Calibrated on published files: Llama 3.1 8B 7.84 MB (estimate 7.87),
+    Qwen2.5-7B 5.95 MB (5.83), Gemma 2 9B 6.06 MB (6.10), Mistral 7B v0.3 0.76 MB (0.83).
     """
-    per_token = 8 + 7 + 4 + (4 if a.tokenizer == "spm" else 18)
-    return a.vocab * per_token + n_tensors * 80 + 64 * 1024
+    if a.tokenizer == "spm":
+        tokenizer = a.vocab * 23.5
+    else:
+        tokenizer = a.vocab * 18.5 + KNOWN_MERGES.get(a.vocab, a.vocab) * 19.3
+    return int(tokenizer) + n_tensors * 80 + 64 * 1024
 
 
 def _padded(n: int) -> int:
