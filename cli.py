@@ -16,9 +16,9 @@ from typing import Any
 
 from catalog.answers import Answer, Resolved, Selection, answer
 from catalog.loader import Catalog, CatalogError, load_catalog
-from catalog.locations import config_dir
+from catalog.locations import cache_dir, config_dir
 from catalog.lookup import NotFound, rank, resolve
-from catalog.schema import DeviceEntry, GpuEntry, ModelEntry
+from catalog.entries import DeviceEntry, GpuEntry, ModelEntry
 from core.kv import KV_TYPES
 
 MAX_CONTEXT = 100_000_000
@@ -88,7 +88,7 @@ def catalog_from(args: argparse.Namespace) -> Catalog:
         dirs.append(Path(args.catalog))
         if not Path(args.catalog).is_dir():
             raise UsageError(f"--catalog {args.catalog}: no such directory")
-    return load_catalog(dirs)
+    return load_catalog(dirs, cache_dir=cache_dir())
 
 
 def selection_from(cat: Catalog, args: argparse.Namespace) -> Selection:
@@ -290,7 +290,7 @@ def _list(args: argparse.Namespace, table: str) -> int:
         texts = _model_texts if table == "models" else _gpu_texts
         entries = rank(entries, args.query, texts)
     if args.json:
-        print(json.dumps([e.model_dump(mode="json") for e in entries], indent=2))
+        print(json.dumps([e.to_dict() for e in entries], indent=2))
         return 0
     render_list(table, entries)
     return 0

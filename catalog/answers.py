@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from catalog.loader import Catalog
-from catalog.schema import DeviceEntry, GpuEntry, ModelEntry, QuantEntry
+from catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry
 from core.arch import Architecture
 from core.estimate import (
-    NO, Memory, Settings, TargetEstimate, default_context, gpus_needed, memory, on_target,
+    FITS, NO, Memory, Settings, TargetEstimate, default_context, gpus_needed, memory, on_target,
     recommended_quant,
 )
 from core.hardware import Hardware
@@ -121,12 +121,13 @@ def answer(res: Resolved, sel: Selection) -> Answer:
         rows.append(QuantRow(cat.quants[n], m, full_total, rec is not None and rec.name == n, t))
     rows.sort(key=lambda r: (r.memory.total_bytes, r.entry.name))
     q = res.quants[sel.quant]
-    gpus = tuple(
-        TargetRow(gid, "gpu", cat.gpus[gid], on_target(a, q, s, hw, model.params), gpus_needed(a, q, s, hw))
-        for gid, hw in res.gpus.items()
-    )
+    gpus = []
+    for gid, hw in res.gpus.items():
+        est = on_target(a, q, s, hw, model.params)
+        needed = 1 if est.fit == FITS and est.gpus == 1 else gpus_needed(a, q, s, hw)
+        gpus.append(TargetRow(gid, "gpu", cat.gpus[gid], est, needed))
     devices = tuple(
         TargetRow(did, "device", cat.devices[did], on_target(a, q, s, hw, model.params), None)
         for did, hw in res.devices.items()
     )
-    return Answer(sel, model, s, tuple(rows), gpus, devices, rec.name if rec else None)
+    return Answer(sel, model, s, tuple(rows), tuple(gpus), devices, rec.name if rec else None)

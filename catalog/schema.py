@@ -1,21 +1,20 @@
-"""The catalog's entries, validated by pydantic; each knows how to become a core value."""
+"""Validation of catalog files: one pydantic model per table; each builds a plain entry.
+
+Imported only when a catalog file must be (re)validated; everything else reads the
+frozen entries of catalog.entries.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.arch import Architecture
-from core.hardware import APPLE, GPU, MULTI_GPU, UNIFIED, Hardware
-from core.hf_config import ConfigError, architecture_from_config
-from core.quant_mix import DEFAULT_TYPE, Recipe
-from core.quantization import Quantization
-from core.units import gib
-from core.weights import GpuFormat
+from catalog import entries
 from core.ggml import TYPES
+from core.hf_config import ConfigError, architecture_from_config
+from core.quant_mix import DEFAULT_TYPE
 
 Slug = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)
 Text = Field(min_length=1, max_length=200)
@@ -24,10 +23,14 @@ Text = Field(min_length=1, max_length=200)
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def to_entry(self) -> Any:
+        raise NotImplementedError
 
-class ModelEntry(_Entry):
-    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+    def _fields(self) -> dict[str, Any]:
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in self.__dict__.items()}
 
+
+class ModelSchema(_Entry):
     id: str = Slug
     name: str = Text
     hf_repo: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
@@ -48,31 +51,20 @@ class ModelEntry(_Entry):
     config: dict[str, Any]
 
     @model_validator(mode="after")
-    def _config_describes_a_model(self) -> "ModelEntry":
+    def _config_describes_a_model(self) -> "ModelSchema":
         try:
             architecture_from_config(self.config)
         except ConfigError as e:
             raise ValueError(f"config.{e.field} {e.problem}") from None
         return self
 
-    @cached_property
-    def architecture(self) -> Architecture:
-        from dataclasses import replace
-
-        a = architecture_from_config(self.config)
-        return replace(a, extra_params=self.vision_params) if self.vision_params else a
-
-    @property
-    def architecture_name(self) -> str:
-        archs = self.config.get("architectures") or [self.config.get("model_type", "?")]
-        return str(archs[0])
-
-    @property
-    def context_length(self) -> int:
-        return self.architecture.context
+    def to_entry(self) -> entries.ModelEntry:
+        f = self._fields()
+        f["config"] = self.config  # the config keeps its lists: it is the model's own JSON
+        return entries.ModelEntry(**f)
 
 
-class QuantEntry(_Entry):
+class QuantSchema(_Entry):
     name: str = Field(pattern=r"^[A-Za-z0-9_.+-]+$", max_length=40)
     kind: Literal["gguf", "gpu"]
     nominal_bits: float = Field(gt=0, le=32)
@@ -90,7 +82,7 @@ class QuantEntry(_Entry):
     source: str = ""
 
     @model_validator(mode="after")
-    def _complete(self) -> "QuantEntry":
+    def _complete(self) -> "QuantSchema":
         if self.kind == "gguf":
             if self.ftype not in DEFAULT_TYPE:
                 raise ValueError(f"ftype must be one of llama.cpp's ftypes, not {self.ftype!r}")
@@ -102,17 +94,11 @@ class QuantEntry(_Entry):
             raise ValueError("bits is required for a GPU format")
         return self
 
-    def to_core(self) -> Quantization:
-        if self.kind == "gguf":
-            assert self.ftype is not None
-            recipe = Recipe(self.ftype, self.imatrix, self.token_embd_type, self.output_type)
-            return Quantization(self.name, self.nominal_bits, self.quality, recipe=recipe)
-        assert self.bits is not None
-        fmt = GpuFormat(self.bits, self.experts_only, self.head_bits)
-        return Quantization(self.name, self.nominal_bits, self.quality, gpu_format=fmt)
+    def to_entry(self) -> entries.QuantEntry:
+        return entries.QuantEntry(**self._fields())
 
 
-class GpuEntry(_Entry):
+class GpuSchema(_Entry):
     id: str = Slug
     name: str = Text
     vendor: Literal["NVIDIA", "AMD", "Intel", "Apple", "Other"]
@@ -126,14 +112,11 @@ class GpuEntry(_Entry):
     aliases: list[str] = []
     source: str = Text
 
-    def hardware(self) -> Hardware:
-        return Hardware(
-            self.name, self.vendor, GPU, gib(self.memory_gb), self.bandwidth_gbps,
-            self.fp16_tflops, segment=self.segment,
-        )
+    def to_entry(self) -> entries.GpuEntry:
+        return entries.GpuEntry(**self._fields())
 
 
-class DeviceEntry(_Entry):
+class DeviceSchema(_Entry):
     id: str = Slug
     name: str = Text
     vendor: str = Text
@@ -148,28 +131,18 @@ class DeviceEntry(_Entry):
     aliases: list[str] = []
     source: str = Text
 
-    @field_validator("gpu_count")
-    @classmethod
-    def _count(cls, v: int) -> int:
-        return v
-
     @model_validator(mode="after")
-    def _consistent(self) -> "DeviceEntry":
+    def _consistent(self) -> "DeviceSchema":
         if self.kind == "multi_gpu" and self.gpu_count < 2:
             raise ValueError("a multi_gpu system needs gpu_count >= 2")
         if self.gpu_memory_gb > self.memory_gb:
             raise ValueError("gpu_memory_gb cannot exceed memory_gb")
         return self
 
-    def hardware(self) -> Hardware:
-        kind = {"apple": APPLE, "unified": UNIFIED, "multi_gpu": MULTI_GPU}[self.kind]
-        if kind == MULTI_GPU:
-            per_gpu = gib(self.memory_gb / self.gpu_count)
-            return Hardware(
-                self.name, self.vendor, kind, per_gpu, self.bandwidth_gbps, self.fp16_tflops,
-                gpu_count=self.gpu_count, segment="datacenter",
-            )
-        return Hardware(
-            self.name, self.vendor, kind, gib(self.memory_gb), self.bandwidth_gbps, self.fp16_tflops,
-            gpu_memory_bytes=gib(self.gpu_memory_gb),
-        )
+    def to_entry(self) -> entries.DeviceEntry:
+        return entries.DeviceEntry(**self._fields())
+
+
+SCHEMAS: dict[str, type[_Entry]] = {
+    "models": ModelSchema, "quants": QuantSchema, "gpus": GpuSchema, "devices": DeviceSchema,
+}

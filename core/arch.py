@@ -130,4 +130,9 @@ class Architecture:
         return self.moe is not None
 
     def count(self, kind: str) -> int:
-        return sum(1 for k in self.layer_kinds if k == kind)
+        """Layers of `kind` (counted once per architecture: estimates ask this in hot loops)."""
+        counts = self.__dict__.get("_kind_counts")
+        if counts is None:
+            counts = {k: self.layer_kinds.count(k) for k in LAYER_KINDS}
+            object.__setattr__(self, "_kind_counts", counts)
+        return counts.get(kind, 0)

@@ -1,0 +1,154 @@
+"""Catalog entries as plain frozen values: what the rest of vramtui reads.
+
+They are built by catalog.schema after pydantic has validated a file, or
+unpickled from the validated-catalog cache: the hot path of `vramtui estimate`
+never imports pydantic (~100 ms).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from core.arch import Architecture
+from core.hardware import APPLE, GPU, MULTI_GPU, UNIFIED, Hardware
+from core.hf_config import architecture_from_config
+from core.quant_mix import Recipe
+from core.quantization import Quantization
+from core.units import gib
+from core.weights import GpuFormat
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+class _Entry:
+    def to_dict(self) -> dict[str, Any]:
+        """The entry's fields as JSON-ready values."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, eq=False)
+class ModelEntry(_Entry):
+    id: str
+    name: str
+    hf_repo: str
+    publisher: str
+    family: str
+    params: int
+    source: str
+    config: dict[str, Any]
+    params_exact: bool = False
+    release_date: dt.date | None = None
+    license: str = ""
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    verified_from: str = ""
+    downloads: int | None = None
+    likes: int | None = None
+    vision_params: int = 0
+    quants: tuple[str, ...] = ()
+
+    @cached_property
+    def architecture(self) -> Architecture:
+        a = architecture_from_config(self.config)
+        return dataclasses.replace(a, extra_params=self.vision_params) if self.vision_params else a
+
+    @property
+    def architecture_name(self) -> str:
+        archs = self.config.get("architectures") or [self.config.get("model_type", "?")]
+        return str(archs[0])
+
+    @property
+    def context_length(self) -> int:
+        return self.architecture.context
+
+
+@dataclass(frozen=True)
+class QuantEntry(_Entry):
+    name: str
+    kind: str  # "gguf" or "gpu"
+    nominal_bits: float
+    quality: int
+    ftype: str | None = None
+    imatrix: bool = True
+    token_embd_type: str | None = None
+    output_type: str | None = None
+    bits: float | None = None
+    experts_only: bool = False
+    head_bits: float = 16.0
+    listed: bool = True
+    runtimes: tuple[str, ...] = ()
+    description: str = ""
+    source: str = ""
+
+    def to_core(self) -> Quantization:
+        if self.kind == "gguf":
+            assert self.ftype is not None
+            recipe = Recipe(self.ftype, self.imatrix, self.token_embd_type, self.output_type)
+            return Quantization(self.name, self.nominal_bits, self.quality, recipe=recipe)
+        assert self.bits is not None
+        fmt = GpuFormat(self.bits, self.experts_only, self.head_bits)
+        return Quantization(self.name, self.nominal_bits, self.quality, gpu_format=fmt)
+
+
+@dataclass(frozen=True)
+class GpuEntry(_Entry):
+    id: str
+    name: str
+    vendor: str
+    memory_gb: float
+    bandwidth_gbps: float
+    segment: str
+    year: int
+    source: str
+    fp16_tflops: float = 0.0
+    architecture: str = ""
+    laptop: bool = False
+    aliases: tuple[str, ...] = ()
+
+    def hardware(self) -> Hardware:
+        return Hardware(
+            self.name, self.vendor, GPU, gib(self.memory_gb), self.bandwidth_gbps,
+            self.fp16_tflops, segment=self.segment,
+        )
+
+
+@dataclass(frozen=True)
+class DeviceEntry(_Entry):
+    id: str
+    name: str
+    vendor: str
+    kind: str  # "apple", "unified" or "multi_gpu"
+    memory_gb: float
+    bandwidth_gbps: float
+    year: int
+    source: str
+    chip: str = ""
+    fp16_tflops: float = 0.0
+    gpu_count: int = 1
+    gpu_memory_gb: float = 0.0
+    aliases: tuple[str, ...] = field(default=())
+
+    def hardware(self) -> Hardware:
+        kind = {"apple": APPLE, "unified": UNIFIED, "multi_gpu": MULTI_GPU}[self.kind]
+        if kind == MULTI_GPU:
+            per_gpu = gib(self.memory_gb / self.gpu_count)
+            return Hardware(
+                self.name, self.vendor, kind, per_gpu, self.bandwidth_gbps, self.fp16_tflops,
+                gpu_count=self.gpu_count, segment="datacenter",
+            )
+        return Hardware(
+            self.name, self.vendor, kind, gib(self.memory_gb), self.bandwidth_gbps, self.fp16_tflops,
+            gpu_memory_bytes=gib(self.gpu_memory_gb),
+        )
