@@ -1,15 +1,16 @@
 """Memory a runtime needs besides weights and KV cache.
 
 Model: a fixed runtime cost (CUDA/Metal context, allocator slack: the seed page's
-0.3 GB "framework" constant) plus llama.cpp's compute buffer, which holds one
-micro-batch (n_ubatch = 512 tokens) of F32 activations and logits, and the
-attention mask over the whole context:
+0.3 GB "framework" constant) plus llama.cpp's compute buffer. Its peak is the
+output stage of one micro-batch (n_ubatch = 512 tokens): F32 logits and hidden
+states; with flash attention only the f16 attention mask grows with context:
 
-    compute = 4 B × n_ubatch × (vocab + 4 × hidden) + 2 B × n_ubatch × context
+    compute = 4 B × n_ubatch × (vocab + hidden) + 2 B × n_ubatch × context
 
-For Llama-3.1-8B at 8,192 tokens that is 304 MB; llama.cpp (CUDA, flash
-attention on) reports a 258.5 MiB (271 MB) compute buffer for the same setting.
-Each GPU of a tensor-parallel group pays the runtime cost and its own buffer.
+For Llama-3.1-8B that is 4 × 512 × (128,256 + 4,096) = 258.5 MiB plus 2 MiB per
+2K of context; llama.cpp's logs print "compute buffer size = 258.50 MiB" for it
+on CUDA, Metal and CPU alike. Each GPU of a tensor-parallel group pays the
+runtime cost and its own buffer.
 """
 
 from __future__ import annotations
@@ -36,5 +37,5 @@ def overhead_bytes(a: Architecture, context: int, model: OverheadModel = Overhea
     """Runtime + compute-buffer bytes for `a` at `context` tokens, summed over `gpus` GPUs."""
     per_gpu = model.runtime_bytes
     if model.compute_buffer:
-        per_gpu += 4 * model.ubatch * (a.vocab + 4 * a.hidden) + 2 * model.ubatch * context
+        per_gpu += 4 * model.ubatch * (a.vocab + a.hidden) + 2 * model.ubatch * context
     return per_gpu * gpus
