@@ -20,48 +20,77 @@ def _compact(s: str) -> str:
     return re.sub(r"[^a-z0-9.]", "", s.lower())
 
 
-def _subsequence_gaps(needle: str, hay: str) -> int | None:
-    """Characters skipped to find `needle` in order within `hay`, or None."""
-    pos = gaps = 0
-    for ch in needle:
-        found = hay.find(ch, pos)
-        if found < 0:
-            return None
-        gaps += found - pos
-        pos = found + 1
-    return gaps
+class _Query:
+    def __init__(self, query: str) -> None:
+        self.q = _norm(query)
+        self.words = [w for w in _SPLIT.split(self.q) if w]
+        self.word_compacts = [_compact(w) for w in self.words]
+        self.qc = _compact(self.q)
+        # characters of the query in order, as few skipped as the regex engine finds first
+        self.in_order = re.compile(".*?".join(map(re.escape, self.qc))) if self.qc else None
+
+
+class _Texts:
+    """One item's searchable texts, normalised once."""
+
+    __slots__ = ("texts", "joined", "joined_compact")
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.texts = [(t, _compact(t)) for t in map(_norm, texts) if t]
+        self.joined = "\n".join(t for t, _ in self.texts)
+        self.joined_compact = "|".join(tc for _, tc in self.texts)
+
+    def score(self, q: _Query) -> float:
+        for t, tc in self.texts:
+            if q.q == t or (q.qc and q.qc == tc):
+                return 1000.0
+        prefix = [len(t) for t, tc in self.texts if t.startswith(q.q) or (q.qc and tc.startswith(q.qc))]
+        if prefix:
+            return 600.0 - min(prefix) / 10
+        if all(w in self.joined or wc in self.joined_compact for w, wc in zip(q.words, q.word_compacts)):
+            return 400.0 - min(len(t) for t, _ in self.texts) / 10
+        if q.in_order is None or not q.in_order.search(self.joined_compact):
+            return 0.0
+        best = 0.0
+        for t, tc in self.texts:
+            m = q.in_order.search(tc)
+            if m:
+                gaps = (m.end() - m.start()) - len(q.qc)
+                if gaps <= 3 * len(q.qc) + 6:
+                    best = max(best, 200.0 - gaps - len(t) / 10)
+        return best
 
 
 def score(query: str, texts: Iterable[str]) -> float:
     """How well `query` matches the best of `texts` (0: not at all). Exact > prefix > all words > in order."""
-    q = _norm(query)
-    if not q:
-        return 1.0
-    words = [w for w in _SPLIT.split(q) if w]
-    qc = _compact(q)
-    best = 0.0
-    for text in texts:
-        t = _norm(text)
-        if not t:
-            continue
-        tc = _compact(t)
-        if q == t or (qc and qc == tc):
-            s = 1000.0
-        elif t.startswith(q) or (qc and tc.startswith(qc)):
-            s = 600.0 - len(t) / 10
-        elif all(w in t or _compact(w) in tc for w in words):
-            s = 400.0 - len(t) / 10
-        else:
-            gaps = _subsequence_gaps(qc, tc) if qc else None
-            s = 0.0 if gaps is None or gaps > 3 * len(qc) + 6 else 200.0 - gaps - len(t) / 10
-        best = max(best, s)
-    return best
+    q = _Query(query)
+    return _Texts(texts).score(q) if q.q else 1.0
+
+
+class SearchIndex:
+    """Items with their searchable texts normalised once, so each keystroke only compares strings."""
+
+    def __init__(self, items: Sequence[T], texts: Callable[[T], Iterable[str]]) -> None:
+        self.items = list(items)
+        self._texts = [_Texts(texts(it)) for it in self.items]
+
+    def rank(self, query: str) -> list:
+        """Items matching `query`, best first (stable for equal scores); all items for an empty query."""
+        q = _Query(query)
+        if not q.q:
+            return list(self.items)
+        scored = []
+        for i, texts in enumerate(self._texts):
+            best = texts.score(q)
+            if best > 0:
+                scored.append((-best, i))
+        scored.sort()
+        return [self.items[i] for _, i in scored]
 
 
 def rank(items: Sequence[T], query: str, texts: Callable[[T], Iterable[str]]) -> list[T]:
     """Items matching `query`, best first (stable for equal scores)."""
-    scored = [(score(query, texts(it)), i, it) for i, it in enumerate(items)]
-    return [it for s, _, it in sorted((x for x in scored if x[0] > 0), key=lambda x: (-x[0], x[1]))]
+    return SearchIndex(items, texts).rank(query)
 
 
 class NotFound(LookupError):
