@@ -159,7 +159,44 @@ def estimate_json(ans: Answer) -> dict[str, Any]:
             "required_bytes": t.required_bytes, "usable_bytes": t.usable_bytes,
             "tokens_per_second": round(t.tokens_per_second, 1),
         }
+    out.update(launch_json(ans))
     return out
+
+
+def launch_json(ans: Answer) -> dict[str, Any]:
+    """"gpus_needed" (for the chosen --gpu), "offload" (llama.cpp -ngl plan) and "commands"."""
+    from core.commands import launch
+    from core.estimate import gpus_needed
+    from core.hardware import GPU, Hardware
+
+    m = ans.model
+    a = m.architecture
+    q = ans.quant_row.entry.to_core()
+    rows = {r.id: r for r in (*ans.gpus, *ans.devices)}
+    target = rows.get(ans.selection.target or "")
+    hw = target.estimate.hardware if target else None
+    needed = None
+    if hw is not None and not hw.is_unified:
+        one = hw if hw.gpu_count == 1 else Hardware(
+            hw.name, hw.vendor, GPU, hw.memory_bytes, hw.bandwidth_gbps, hw.fp16_tflops, segment=hw.segment
+        )
+        needed = gpus_needed(a, q, ans.settings, one)
+    qc = m.config.get("quantization_config")
+    fmt = qc.get("quant_method") if isinstance(qc, dict) else None
+    plan = launch(a, q, ans.settings, hw, m.hf_repo, checkpoint_format=fmt)
+    off = plan.offload
+    return {
+        "gpus_needed": needed,
+        "offload": None if off is None else {
+            "gpu_layers": off.gpu_layers, "total_layers": off.total_layers,
+            "tokens_per_second": round(off.tokens_per_second, 2),
+            "gpu_bytes": off.gpu_bytes, "ram_bytes": off.ram_bytes,
+            "ram_bandwidth_gbps": off.ram_bandwidth_gbps,
+        },
+        "commands": {
+            tool: {"command": c.text, "notes": list(c.notes)} for tool, c in plan.commands.items()
+        },
+    }
 
 
 
@@ -283,6 +320,19 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_detect(args: argparse.Namespace) -> int:
+    from catalog.detect import detect_machine, machine_json, machine_lines, machine_target
+
+    cat = catalog_from(args)
+    machine = detect_machine()
+    target = machine_target(machine, cat)
+    if args.json:
+        print(json.dumps(machine_json(machine, target, cat), indent=2))
+    else:
+        print("\n".join(machine_lines(machine, target)))
+    return 0
+
+
 def _list(args: argparse.Namespace, table: str) -> int:
     cat = catalog_from(args)
     entries = list(cat.table(table).values())
@@ -296,8 +346,15 @@ def _list(args: argparse.Namespace, table: str) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: 'vramtui estimate: --gpus must be ...' and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="vramtui",
         description="Can I run this LLM on this GPU? Memory, fit, speed — in the terminal.",
     )
@@ -305,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gpu", help="open the app with this GPU or device as the target")
     p.add_argument("--context", help="open the app at this context (2048, 8k, 128K, max)")
     p.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     e = sub.add_parser("estimate", help="memory, fit and speed of a model")
     e.add_argument("model", metavar="MODEL", nargs="+", help="catalog id, Hugging Face repo id, or a name")
@@ -320,6 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print JSON")
     e.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
     e.set_defaults(func=cmd_estimate)
+
+    d = sub.add_parser("detect", help="this machine's GPUs and RAM")
+    d.add_argument("--json", action="store_true", help="print JSON")
+    d.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
+    d.set_defaults(func=cmd_detect)
 
     for name, helptext in (("models", "list models"), ("gpus", "list GPUs"), ("devices", "list unified-memory devices and systems")):
         s = sub.add_parser(name, help=helptext)

@@ -40,13 +40,16 @@ _LLAMA_CPP_ARCH = {
     "jamba": "jamba", "granitemoehybrid": "granitehybrid", "lfm2": "lfm2", "lfm2_moe": "lfm2moe",
     "nemotron_h": "nemotron_h", "mamba": "mamba", "falcon_mamba": "mamba", "falcon_h1": "falcon-h1",
     "llama4": "llama4", "llama4_text": "llama4", "internlm2": "internlm2", "internlm3": "llama",
-    "minimax_m2": "minimax-m2", "mistral3": "llama", "smollm3": "smollm3", "exaone": "exaone",
+    "minimax_m2": "minimax-m2", "ernie4_5": "ernie4_5", "ernie4_5_moe": "ernie4_5-moe",
+    "starcoder2": "starcoder2", "exaone4": "exaone4", "mistral3": "llama", "smollm3": "smollm3", "exaone": "exaone",
 }
 # HF's default for tie_word_embeddings differs by family; configs often omit it.
 _TIED_BY_DEFAULT = {
     "gemma", "gemma2", "gemma3", "gemma3_text", "gemma3n", "gemma3n_text", "cohere", "cohere2",
-    "lfm2", "lfm2_moe", "falcon_mamba", "mamba",
+    "lfm2", "lfm2_moe", "falcon_mamba", "mamba", "starcoder2",
 }
+# Feed-forward blocks with up + down projections only (no gate).
+_UNGATED_FFN = {"nemotron_h", "starcoder2", "gpt_bigcode", "falcon", "phi", "gpt2", "gpt_neox", "mpt", "bloom"}
 _GATED_ATTENTION = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {
     "qwen3", "qwen3_moe", "olmo2", "gemma3", "gemma3_text", "olmoe", "qwen3_vl", "qwen3_vl_moe",
@@ -162,20 +165,20 @@ def _moe(c: dict[str, Any], mt: str, n: int) -> tuple[Moe | None, tuple[bool, ..
     experts = _int(c, "num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts", default=0)
     if experts <= 1:
         return None, (), 0
-    active = _int(c, "num_experts_per_tok", "experts_per_token", "moe_top_k", "num_experts_per_token")
+    active = _int(c, "num_experts_per_tok", "experts_per_token", "moe_top_k", "num_experts_per_token", "moe_k")
     inter = _int(c, "intermediate_size", default=0)
     expert_ff = _int(c, "moe_intermediate_size", "expert_intermediate_size", default=inter)
     if expert_ff == 0:
         raise ConfigError("moe_intermediate_size")
     shared = 0
-    if c.get("n_shared_experts"):
-        shared = _int(c, "n_shared_experts") * expert_ff
+    if c.get("n_shared_experts") or c.get("moe_num_shared_experts"):
+        shared = _int(c, "n_shared_experts", "moe_num_shared_experts") * expert_ff
     elif c.get("shared_expert_intermediate_size") or c.get("shared_intermediate_size"):
         shared = _int(c, "shared_expert_intermediate_size", "shared_intermediate_size")
     elif mt in ("llama4", "llama4_text"):
         shared = expert_ff
     dense_ff = _int(c, "intermediate_size_mlp", default=inter) if mt in ("llama4", "llama4_text") else inter
-    first_dense = _int(c, "first_k_dense_replace", "num_dense_layers", default=0)
+    first_dense = _int(c, "first_k_dense_replace", "num_dense_layers", "moe_layer_start_index", default=0)
     step = _int(c, "interleave_moe_layer_step", "decoder_sparse_step", "moe_layer_freq", default=1) or 1
     mlp_only = set(c.get("mlp_only_layers") or [])
     if c.get("expert_layer_period"):
@@ -332,7 +335,7 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
         gated_attention=mt in _GATED_ATTENTION,
         post_norms=mt in ("gemma2", "gemma3", "gemma3_text", "olmo2"),
         rope_freqs=rope_type == "llama3",
-        ffn_gated=mt not in ("nemotron_h",),
+        ffn_gated=mt not in _UNGATED_FFN,
         ffn_on_mixer_layers=mt not in ("nemotron_h",),
         mtp_layers=_int(c, "num_nextn_predict_layers", "mtp_num_hidden_layers", default=1 if mt == "qwen3_next" else 0),
         mtp_copies_embeddings=mt in ("deepseek_v3", "kimi_k2"),
