@@ -156,3 +156,12 @@ def test_seed_devices_present(catalog) -> None:
     for n in ("NVIDIA GeForce RTX 5090", "NVIDIA GeForce RTX 3090 Ti", "NVIDIA GeForce RTX 3070 Ti",
               "NVIDIA GeForce RTX 4090", 'MacBook Air 13" M3 (8 GB)', "NVIDIA DGX H100"):
         assert n in names, n
+
+
+def test_catalog_is_bigger_than_the_seed_pages(catalog) -> None:
+    # The seed page counts 35 GPUs and 33 devices for one model; vramtui lists
+    # at least 200 models, 110 GPUs and 50 unified-memory devices or systems.
+    assert len(catalog.models) >= 200 and len(catalog.gpus) >= 110 and len(catalog.devices) >= 50
+    families = {m.publisher for m in catalog.models.values()}
+    for publisher in ("Meta", "DeepSeek", "Qwen", "Mistral AI", "Google", "Microsoft", "OpenAI", "IBM"):
+        assert publisher in families, publisher
