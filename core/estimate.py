@@ -24,6 +24,9 @@ NO = "no"
 FIT_ORDER = {NO: 0, TIGHT: 1, FITS: 2}
 RECOMMENDED_DEFAULT = "Q4_K_M"
 MAX_GPUS = 64
+# GPUs in one node (HGX/DGX boards, most cloud instances): the NVLink domain that a
+# tensor-parallel group stays in.
+GPUS_PER_NODE = 8
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,9 @@ class Settings:
     context: int = DEFAULT_CONTEXT
     kv_type: str = "f16"
     sequences: int = 1
-    gpus: int = 1
+    gpus: int = 1  # all GPUs the model is split over (tensor parallel × pipeline stages)
     overhead: OverheadModel = OverheadModel()
+    pp: int = 1  # pipeline stages (one per node when one node is not enough); gpus // pp is the TP size
 
 
 def default_context(a: Architecture) -> int:
@@ -47,6 +51,7 @@ class Memory:
     kv: KvBreakdown
     overhead_bytes: int
     gpus: int = 1
+    pp: int = 1
 
     @property
     def weights_bytes(self) -> int:
@@ -65,23 +70,31 @@ def memory(a: Architecture, q: Quantization, s: Settings) -> Memory:
     """Weights + KV cache + overhead (overhead counted once per GPU)."""
     w = weights(a, q)
     kv = kv_cache(a, s.context, s.kv_type, s.sequences)
-    return Memory(q.name, w, kv, overhead_bytes(a, s.context, s.overhead, s.gpus), s.gpus)
+    return Memory(q.name, w, kv, overhead_bytes(a, s.context, s.overhead, s.gpus), s.gpus, s.pp)
 
 
 def per_gpu_bytes(a: Architecture, m: Memory) -> int:
-    """The largest share one GPU holds under tensor parallelism.
+    """The largest share one GPU holds under tensor (and pipeline) parallelism.
 
-    Weights split evenly; KV heads split across GPUs but are replicated once there are
-    more GPUs than KV heads, and an MLA latent is replicated on every GPU (vLLM, SGLang).
+    Tensor parallel: weights split evenly; KV heads split across GPUs but are replicated
+    once there are more GPUs than KV heads, and an MLA latent is replicated on every GPU
+    (vLLM, SGLang). Pipeline parallel: each stage holds its layers' weights and KV cache;
+    the largest stage has ceil(layers / pp) layers (non-layer tensors are spread the same way).
     """
     n = m.gpus
     if n == 1:
         return m.total_bytes
+    pp = max(1, min(m.pp, n))
+    tp = max(1, n // pp)
+    layers = max(1, a.layers)
+    stage = -(-layers // pp)  # layers on the largest pipeline stage
+    weights = -(-m.weights_bytes * stage // (layers * tp))
+    kv_stage = -(-m.kv_bytes * stage // layers)
     if a.mla is not None:
-        kv_share = m.kv_bytes
+        kv_share = kv_stage
     else:
-        kv_share = -(-m.kv_bytes // min(n, max(1, a.kv_heads)))
-    return -(-m.weights_bytes // n) + kv_share + m.overhead_bytes // n
+        kv_share = -(-kv_stage // min(tp, max(1, a.kv_heads)))
+    return weights + kv_share + m.overhead_bytes // n
 
 
 def gpus_on(hw: Hardware, s: Settings) -> int:
@@ -108,17 +121,89 @@ def fit_state(a: Architecture, m: Memory, hw: Hardware) -> str:
 
 
 def valid_tp_sizes(a: Architecture, limit: int = MAX_GPUS) -> list[int]:
-    """GPU counts vLLM and SGLang accept for tensor parallelism: divisors of the attention heads."""
+    """GPU counts vLLM and SGLang accept for tensor parallelism.
+
+    The attention heads must split evenly, and the KV heads must either split evenly or be
+    replicated a whole number of times (vLLM's attention layers assert both); an MLA latent
+    is shared by all heads, so only the first rule applies to it.
+    """
     heads = max(1, a.heads)
-    return [n for n in range(1, limit + 1) if heads % n == 0]
+    kv = max(1, a.kv_heads)
+
+    def ok(n: int) -> bool:
+        if heads % n:
+            return False
+        return a.mla is not None or (kv % n == 0 if kv >= n else n % kv == 0)
+
+    return [n for n in range(1, limit + 1) if ok(n)]
+
+
+@dataclass(frozen=True)
+class ParallelPlan:
+    """How a model is spread over identical GPUs: `tp`-way tensor parallel, `pp` pipeline stages.
+
+    Within one node the plan is pure tensor parallelism (a size vLLM and SGLang accept:
+    valid_tp_sizes). When one node is not enough, each node runs the same
+    TP group and the nodes form pipeline stages (vLLM's multi-node recipe: TP = GPUs per node,
+    PP = nodes; SGLang: --tp-size/--pp-size with --nnodes).
+
+    Decode speed: tensor parallelism adds each extra GPU's bandwidth at core.speed.TP_SCALING
+    (0.9: the all-reduces take the rest); pipeline stages run one after another for a single
+    sequence, so they add memory, not single-stream tok/s (they help throughput with many
+    sequences in flight).
+    """
+
+    tp: int
+    pp: int = 1
+
+    @property
+    def gpus(self) -> int:
+        return self.tp * self.pp
+
+    @property
+    def nodes(self) -> int:
+        return -(-self.gpus // GPUS_PER_NODE)
+
+
+def parallel_plans(
+    a: Architecture, limit: int = MAX_GPUS, per_node: int = GPUS_PER_NODE
+) -> list[ParallelPlan]:
+    """Valid ways to split `a` over up to `limit` GPUs, fewest GPUs first."""
+    single = [ParallelPlan(n) for n in valid_tp_sizes(a, min(per_node, limit))]
+    tp = single[-1].tp if single else 1
+    multi = [ParallelPlan(tp, pp) for pp in range(2, limit // tp + 1) if pp <= max(1, a.layers)]
+    seen: set[int] = set()
+    out = []
+    for plan in single + multi:
+        if plan.gpus not in seen:
+            seen.add(plan.gpus)
+            out.append(plan)
+    return out
+
+
+def plan_settings(s: Settings, plan: ParallelPlan) -> Settings:
+    """`s` with the model spread as `plan` says."""
+    return replace(s, gpus=plan.gpus, pp=plan.pp)
+
+
+def plan_needed(a: Architecture, q: Quantization, s: Settings, hw: Hardware) -> ParallelPlan | None:
+    """The smallest plan on identical copies of `hw` that fits with headroom; None if over MAX_GPUS.
+
+    Only a discrete GPU can be multiplied: a unified-memory machine or a multi-GPU system
+    either fits (a plan of 1) or not (None).
+    """
+    if hw.is_unified or hw.gpu_count > 1:
+        return ParallelPlan(1) if fit_on(a, q, s, hw) == FITS else None
+    for plan in parallel_plans(a):
+        if fit_on(a, q, plan_settings(s, plan), hw) == FITS:
+            return plan
+    return None
 
 
 def gpus_needed(a: Architecture, q: Quantization, s: Settings, hw: Hardware) -> int | None:
-    """Fewest identical GPUs (a valid tensor-parallel size) on which the model fits with headroom; None if > MAX_GPUS."""
-    for n in valid_tp_sizes(a):
-        if fit_on(a, q, replace(s, gpus=n), hw) == FITS:
-            return n
-    return None
+    """Fewest identical GPUs (a valid parallel plan) that fit the model with headroom; None if > MAX_GPUS."""
+    plan = plan_needed(a, q, s, hw)
+    return plan.gpus if plan else None
 
 
 @dataclass(frozen=True)
@@ -149,8 +234,9 @@ def on_target(a: Architecture, q: Quantization, s: Settings, hw: Hardware, total
     usable = hw.memory_bytes if split else hw.usable_bytes
     # One decode step reads the active weights and every cached token of every sequence.
     bytes_per_token = active_weight_bytes(a, m.weights) + m.kv.total
-    speed = decode_speed(hw, bytes_per_token, gpus)
-    prefill = prefill_tokens_per_second(hw, active_params(a, total_params), gpus)
+    tp = max(1, gpus // max(1, s.pp))  # pipeline stages run in turn: only the TP group adds speed
+    speed = decode_speed(hw, bytes_per_token, tp)
+    prefill = prefill_tokens_per_second(hw, active_params(a, total_params), tp)
     return TargetEstimate(
         hw, fit_state(a, m, hw), required, usable, speed.tokens_per_second, prefill, gpus
     )
