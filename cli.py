@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.answers import Answer, Resolved, Selection, answer
+from catalog.custom import add_to_catalog, resolve_custom_model
 from catalog.loader import Catalog, CatalogError, load_catalog
 from catalog.locations import cache_dir, config_dir
 from catalog.lookup import NotFound, rank, resolve
@@ -66,6 +67,13 @@ def _gpu_texts(g: GpuEntry | DeviceEntry) -> list[str]:
 
 
 def find_model(cat: Catalog, query: str) -> ModelEntry:
+    """A catalog model by id, repo or name; else a config.json, .gguf or Hub repo id, added to `cat`."""
+    q = query.strip()
+    if not any(q.lower() in (m.id, m.hf_repo.lower()) for m in cat.models.values()):
+        # checked before fuzzy matching, so an unknown repo id is fetched, not matched to a neighbour
+        entry = resolve_custom_model(q, cache_dir())
+        if entry is not None:
+            return add_to_catalog(cat, entry)
     return resolve(list(cat.models.values()), query, _model_texts, lambda m: m.id, "model")
 
 
@@ -93,7 +101,7 @@ def catalog_from(args: argparse.Namespace) -> Catalog:
 
 def selection_from(cat: Catalog, args: argparse.Namespace) -> Selection:
     model = find_model(cat, " ".join(args.model))
-    quant = find_quant(cat, args.quant)
+    quant = find_quant(cat, args.quant or model.file_quant or "Q4_K_M")
     context = parse_context(args.context) if args.context else None
     if context == -1:
         context = model.architecture.context
@@ -366,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("estimate", help="memory, fit and speed of a model")
     e.add_argument("model", metavar="MODEL", nargs="+", help="catalog id, Hugging Face repo id, or a name")
-    e.add_argument("--quant", "-q", default="Q4_K_M", help="quantization (default Q4_K_M)")
+    e.add_argument("--quant", "-q", help="quantization (default: a GGUF file's own, else Q4_K_M)")
     e.add_argument("--context", "-c", help="tokens per sequence: 2048, 8k, 128K or max (default 8k)")
     e.add_argument("--kv-type", choices=sorted(KV_TYPES), default="f16", help="KV cache type (default f16)")
     e.add_argument("--gpu", "-g", help="target GPU or device")

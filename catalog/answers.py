@@ -110,7 +110,7 @@ def answer(res: Resolved, sel: Selection) -> Answer:
     if sel.quant not in cat.quants:
         raise KeyError(sel.quant)
     target = res.hardware(sel.target) if sel.target else None
-    quants = [res.quants[n] for n in names]
+    quants = [model.quantization(res.quants[n]) for n in names]
     rec = recommended_quant(a, quants, s, target)
     full = replace(s, context=a.context)
     rows = []
@@ -120,7 +120,7 @@ def answer(res: Resolved, sel: Selection) -> Answer:
         t = on_target(a, q, s, target, model.params) if target else None
         rows.append(QuantRow(cat.quants[n], m, full_total, rec is not None and rec.name == n, t))
     rows.sort(key=lambda r: (r.memory.total_bytes, r.entry.name))
-    q = res.quants[sel.quant]
+    q = model.quantization(res.quants[sel.quant])
     gpus = []
     for gid, hw in res.gpus.items():
         est = on_target(a, q, s, hw, model.params)

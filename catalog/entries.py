@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from core.arch import Architecture
+from core.gguf_file import GgufFile
 from core.hardware import APPLE, GPU, MULTI_GPU, UNIFIED, Hardware
 from core.hf_config import architecture_from_config
 from core.quant_mix import Recipe
@@ -29,6 +30,9 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, GgufFile):
+        return {"file_type": value.file_type, "tensors": len(value.tensors),
+                "header_bytes": value.header_bytes, "shards": value.shards}
     return value
 
 
@@ -58,6 +62,7 @@ class ModelEntry(_Entry):
     likes: int | None = None
     vision_params: int = 0
     quants: tuple[str, ...] = ()
+    gguf_file: GgufFile | None = None  # a model read from a .gguf header: its own quant's weights are exact
 
     @cached_property
     def architecture(self) -> Architecture:
@@ -72,6 +77,18 @@ class ModelEntry(_Entry):
     @property
     def context_length(self) -> int:
         return self.architecture.context
+
+    @property
+    def file_quant(self) -> str | None:
+        """The quantization of the GGUF file this model was read from (e.g. Q4_K_M), or None."""
+        return (self.gguf_file.file_type or None) if self.gguf_file is not None else None
+
+    def quantization(self, q: Quantization) -> Quantization:
+        """`q` for this model: the GGUF file itself (exact weights) when `q` is that file's quantization."""
+        f = self.gguf_file
+        if f is None or not f.file_type or q.name != f.file_type:
+            return q
+        return Quantization(q.name, q.nominal_bits, q.quality, gguf_file=f)
 
 
 @dataclass(frozen=True)

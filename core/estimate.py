@@ -235,7 +235,7 @@ def on_target(a: Architecture, q: Quantization, s: Settings, hw: Hardware, total
     # One decode step reads the active weights and every cached token of every sequence.
     bytes_per_token = active_weight_bytes(a, m.weights) + m.kv.total
     tp = max(1, gpus // max(1, s.pp))  # pipeline stages run in turn: only the TP group adds speed
-    speed = decode_speed(hw, bytes_per_token, tp)
+    speed = decode_speed(hw, bytes_per_token, tp, a.layers)
     prefill = prefill_tokens_per_second(hw, active_params(a, total_params), tp)
     return TargetEstimate(
         hw, fit_state(a, m, hw), required, usable, speed.tokens_per_second, prefill, gpus

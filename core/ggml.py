@@ -52,6 +52,15 @@ _TYPES = [
     BlockType("TQ1_0", 256, 54),
     BlockType("TQ2_0", 256, 66),
     BlockType("MXFP4", 32, 17),
+    # Types that appear in GGUF files but that llama-quantize's ftypes do not produce.
+    BlockType("Q8_1", 32, 36),
+    BlockType("F64", 1, 8),
+    BlockType("I8", 1, 1),
+    BlockType("I16", 1, 2),
+    BlockType("I32", 1, 4),
+    BlockType("I64", 1, 8),
+    BlockType("NVFP4", 64, 36),
+    BlockType("Q1_0", 128, 18),
 ]
 
 TYPES: dict[str, BlockType] = {t.name: t for t in _TYPES}

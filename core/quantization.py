@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from core.arch import Architecture
+from core.gguf_file import GgufFile, file_weights
 from core.quant_mix import Recipe
 from core.weights import GpuFormat, WeightsBreakdown, format_weights, gguf_weights
 
@@ -17,14 +18,15 @@ class Quantization:
     quality: int  # higher is closer to full precision; orders "best quant that fits"
     recipe: Recipe | None = None  # a GGUF file made by llama-quantize
     gpu_format: GpuFormat | None = None  # a GPU checkpoint format
+    gguf_file: GgufFile | None = None  # one GGUF file read from disk: its weights are exact
 
     def __post_init__(self) -> None:
-        if (self.recipe is None) == (self.gpu_format is None):
-            raise ValueError(f"{self.name}: exactly one of recipe and gpu_format")
+        if sum(x is not None for x in (self.recipe, self.gpu_format, self.gguf_file)) != 1:
+            raise ValueError(f"{self.name}: exactly one of recipe, gpu_format and gguf_file")
 
     @property
     def is_gguf(self) -> bool:
-        return self.recipe is not None
+        return self.recipe is not None or self.gguf_file is not None
 
 
 @lru_cache(maxsize=4096)
@@ -32,6 +34,8 @@ def weights(a: Architecture, q: Quantization) -> WeightsBreakdown:
     """Weight bytes of `a` stored as `q` (cached: architectures and quantizations are immutable)."""
     if q.recipe is not None:
         return gguf_weights(a, q.recipe)
+    if q.gguf_file is not None:
+        return file_weights(a, q.gguf_file)
     assert q.gpu_format is not None
     return format_weights(a, q.gpu_format)
 

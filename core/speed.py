@@ -37,8 +37,11 @@ FIXED_COST_S = {
 }
 # Fraction of peak FP16 tensor FLOP/s reached in llama-bench pp512.
 PREFILL_UTILISATION = 0.45
-# Tensor parallelism: each extra GPU adds its bandwidth at this rate (all-reduce costs the rest).
+# Tensor parallelism: each extra GPU adds its bandwidth at this rate, and every layer
+# then waits for two all-reduces (after attention and after the FFN) of ~20 µs each
+# over NVLink at batch 1 — which is why 8 GPUs do not decode 8× faster.
 TP_SCALING = 0.9
+ALL_REDUCE_S = 20e-6
 
 
 def hardware_class(hw: Hardware) -> str:
@@ -82,12 +85,14 @@ class Speed:
     efficiency: float  # achieved share of spec bandwidth, fixed cost included
 
 
-def decode_speed(hw: Hardware, bytes_per_token: int, gpus: int = 1) -> Speed:
-    """Decode tokens/s (per sequence) on `hw`, or `gpus` of it in tensor parallel."""
+def decode_speed(hw: Hardware, bytes_per_token: int, gpus: int = 1, layers: int = 0) -> Speed:
+    """Decode tokens/s (per sequence) on `hw`, or `gpus` of it in tensor parallel over `layers` layers."""
     bandwidth = hw.bandwidth_gbps * 1e9 * (1 + TP_SCALING * (gpus - 1))
     if bytes_per_token <= 0 or bandwidth <= 0:
         return Speed(0.0, bytes_per_token, 0.0)
     seconds = bytes_per_token / (BANDWIDTH_EFFICIENCY * bandwidth) + FIXED_COST_S[hardware_class(hw)]
+    if gpus > 1:
+        seconds += 2 * layers * ALL_REDUCE_S
     tps = 1 / seconds
     return Speed(tps, bytes_per_token, tps * bytes_per_token / bandwidth)
 
