@@ -1,0 +1,748 @@
+"""The FAQ for one answer: the seed page's six questions and the ones users ask next.
+
+Every number comes from the core (through the Answer, or core functions called here
+for the inverse questions); nothing here re-derives a formula. Formulas are shown with
+the core's own terms plugged in, so their products and sums equal the core's results
+(tests/unit/test_faq.py checks that). Pure: no Textual, no I/O. The app only renders
+these values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from catalog.answers import Answer, QuantRow, Resolved, TargetRow
+from core.commands import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchCommand, launch
+from core.arch import FULL, SLIDING, Architecture
+from core.estimate import (
+    FITS, NO, TIGHT, Settings, TargetEstimate, best_quant, fit_on, gpus_needed, max_context, memory,
+)
+from core.hardware import APPLE, APPLE_OS_RESERVE, APPLE_SMALL_RAM_LIMIT, Hardware
+from core.kv import KV_TYPES, kv_width
+from core.overhead import OverheadModel
+from core.speed import (
+    ALL_REDUCE_S, BANDWIDTH_EFFICIENCY, FIXED_COST_S, PREFILL_UTILISATION, TP_SCALING, active_params,
+    active_weight_bytes, decode_speed, hardware_class,
+)
+from core.units import GB, GIB
+
+TOOL_NAMES = {LLAMA_CPP: "llama.cpp", OLLAMA: "Ollama", VLLM: "vLLM", SGLANG: "SGLang"}
+PROMPT_TOKENS = 1000  # "a typical prompt" for time to first token
+FULL_PRECISION = ("BF16", "F16")
+CHART_CONTEXTS = tuple(1024 << k for k in range(11))  # 1K … 1M
+TOP_SPEEDS = 6
+FIT_WORDS = {FITS: "fits", TIGHT: "fits only tightly", NO: "does not fit"}
+
+
+# ---------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    text: str  # the value as shown beside the bar
+    mark: str = ""  # "★" for the recommended quant
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    bars: tuple[Bar, ...]
+    limit: float | None = None  # a vertical line, e.g. the target's usable memory
+    limit_label: str = ""
+
+
+Term = tuple[str, str]  # one formula line: (what, "= how much"); an empty `what` continues the line above
+
+
+@dataclass(frozen=True)
+class FaqItem:
+    id: str
+    question: str
+    answer: str
+    formula: tuple[Term, ...] = ()
+    chart: Chart | None = None
+
+
+@dataclass(frozen=True)
+class Faq:
+    items: tuple[FaqItem, ...]
+    commands: tuple[LaunchCommand, ...]
+
+    def item(self, item_id: str) -> FaqItem:
+        return next(i for i in self.items if i.id == item_id)
+
+
+# ---------------------------------------------------------------- display units
+
+
+def gib(n: float, digits: int = 1) -> str:
+    """Memory in binary gibibytes, as GPU memory is counted: '5.9 GiB'."""
+    return f"{n / GIB:,.{digits}f} GiB"
+
+
+def gb(n: float, digits: int = 2) -> str:
+    """A file size in decimal gigabytes, as downloads are published: '4.92 GB' ('7.9 MB' when small)."""
+    if 0 < n < GB / 100:
+        return f"{n / 1e6:.1f} MB"
+    return f"{n / GB:,.{digits}f} GB"
+
+
+def tokens(n: int) -> str:
+    """A context length: '8,192 tokens'."""
+    return f"{n:,} token" + ("" if n == 1 else "s")
+
+
+def short_ctx(n: int) -> str:
+    """A compact context label: '8K', '128K', '1M', '3,000'."""
+    if n >= 1 << 20 and n % (1 << 20) == 0:
+        return f"{n >> 20}M"
+    if n >= 1024 and n % 1024 == 0:
+        return f"{n // 1024}K"
+    return f"{n:,}"
+
+
+def tps(x: float) -> str:
+    """Decode speed: '~122 tok/s' ('<1 tok/s' below one)."""
+    return f"~{x:,.0f} tok/s" if x >= 1 else "<1 tok/s"
+
+
+def duration(seconds: float) -> str:
+    """'0.42 s', or '35 ms' below a tenth of a second."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 0.1 else f"{seconds:,.2f} s"
+
+
+def bytes_per_element(kv_type: str) -> str:
+    """'2 B' for f16, '1.0625 B' for q8_0 (34 bytes per 32 values)."""
+    b = KV_TYPES[kv_type]
+    return f"{float(b):g} B"
+
+
+def effective_bits(row: QuantRow, params: int) -> float:
+    """The real average bits per weight of a quant's tensors (the file's mix, scales included)."""
+    return row.memory.weights.tensor_bytes * 8 / params
+
+
+# ---------------------------------------------------------------- shared look-ups
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """What every question needs, resolved once."""
+
+    res: Resolved
+    ans: Answer
+
+    @property
+    def name(self) -> str:
+        return self.ans.model.name
+
+    @property
+    def a(self) -> Architecture:
+        return self.ans.model.architecture
+
+    @property
+    def s(self) -> Settings:
+        return self.ans.settings
+
+    @property
+    def quant(self) -> str:
+        return self.ans.selection.quant
+
+    @property
+    def row(self) -> QuantRow:
+        return self.ans.quant_row
+
+    @property
+    def target(self) -> TargetRow | None:
+        t = self.ans.selection.target
+        return next((r for r in (*self.ans.gpus, *self.ans.devices) if r.id == t), None) if t else None
+
+    def quant_row(self, name: str) -> QuantRow | None:
+        return next((r for r in self.ans.quants if r.entry.name == name), None)
+
+    def at(self) -> str:
+        """'at Q4_K_M with 8,192 tokens of context' (and sequences/KV type when not the default)."""
+        extra = []
+        if self.s.sequences > 1:
+            extra.append(f"× {self.s.sequences} sequences")
+        if self.s.kv_type != "f16":
+            extra.append(f"{self.s.kv_type} KV cache")
+        tail = f" ({', '.join(extra)})" if extra else ""
+        return f"at {self.quant} with {tokens(self.s.context)} of context{tail}"
+
+    def At(self) -> str:  # noqa: N802 - the sentence-initial form of at()
+        text = self.at()
+        return text[0].upper() + text[1:]
+
+
+def _by_size(rows: Iterable[TargetRow]) -> list[TargetRow]:
+    """Smallest first: by memory the model may use, then bandwidth, then name."""
+    return sorted(rows, key=lambda r: (r.estimate.total_usable_bytes, r.entry.bandwidth_gbps, r.entry.name))
+
+
+def _names(rows: Sequence[TargetRow], limit: int = 3) -> str:
+    return ", ".join(r.entry.name for r in rows[:limit])
+
+
+def _smallest_fitting(
+    c: _Ctx, hardware: dict[str, Hardware], q_name: str, s: Settings
+) -> tuple[str, Hardware] | None:
+    """The target with the least memory on which `q_name` fits with headroom under `s`."""
+    q = c.res.quants[q_name]
+    ordered = sorted(hardware.items(), key=lambda kv: (kv[1].usable_bytes, kv[1].bandwidth_gbps, kv[1].name))
+    for tid, hw in ordered:
+        if fit_on(c.a, q, s, hw) == FITS:
+            return tid, hw
+    return None
+
+
+# ---------------------------------------------------------------- formulas
+
+
+def memory_formula(c: _Ctx) -> tuple[Term, ...]:
+    """Memory = weights + KV cache + overhead, each term with the core's numbers."""
+    m = c.row.memory
+    w = m.weights
+    parts = [f"{t} {gb(b)}" for t, b in w.by_type[:3]]
+    rest = sum(b for _, b in w.by_type[3:])
+    if rest:
+        parts.append(f"other {gb(rest)}")
+    if w.header_bytes:
+        parts.append(f"header {gb(w.header_bytes)}")
+    if w.extra_bytes:
+        parts.append(f"extra {gb(w.extra_bytes)}")
+    return (
+        ("Memory", "= weights + KV cache + overhead"),
+        ("", f"= {m.weights_bytes / GIB:.2f} + {m.kv_bytes / GIB:.2f} + {m.overhead_bytes / GIB:.2f}"
+             f" = {m.total_bytes / GIB:.2f} GiB"),
+        ("Weights", f"= {' + '.join(parts)} = {gb(w.total)}"),
+        ("", f"({c.ans.model.params / 1e9:.2f}B params at {effective_bits(c.row, c.ans.model.params):.2f}"
+             f" bits on average: each tensor at the type {c.quant} gives it)"),
+        *kv_formula(c),
+        overhead_formula(c),
+    )
+
+
+def kv_terms(a: Architecture, ctx: int) -> tuple[int, int, int, int]:
+    """(full layers, sliding layers, tokens held by a sliding layer, K+V width) at `ctx` tokens."""
+    full, sliding = a.count(FULL), a.count(SLIDING)
+    window = min(ctx, a.sliding_window) if sliding else 0
+    return full, sliding, window, kv_width(a)
+
+
+def kv_formula(c: _Ctx) -> list[Term]:
+    """KV cache = tokens × layers × (K + V width) × bytes per value × sequences, with numbers."""
+    a, s = c.a, c.s
+    kv = c.row.memory.kv
+    full, sliding, window, width = kv_terms(a, s.context)
+    if a.mla is not None:
+        width_text = f"= {a.mla.kv_lora_rank} latent + {a.mla.qk_rope_head_dim} rope = {width:,} (MLA)"
+    else:
+        width_text = f"= 2 × {a.kv_heads} KV heads × {a.head_dim} head dim = {width:,}"
+    lines: list[Term] = [("KV cache", "= tokens × layers × K+V width × bytes per value × sequences")]
+    if full + sliding == 0:
+        lines.append(("", "(no attention layers: no per-token cache)"))
+    else:
+        token_terms = [f"{s.context:,} × {full} layers"] if full else []
+        if sliding:
+            token_terms.append(f"{window:,} × {sliding} sliding layers (window {a.sliding_window:,})")
+        tok = " + ".join(token_terms)
+        if len(token_terms) > 1:
+            tok = f"({tok})"
+        lines.append(("", f"= {tok} × {width:,} × {bytes_per_element(s.kv_type)} × {s.sequences}"
+                          f" = {kv.attention_bytes / GIB:.2f} GiB"))
+        lines.append(("K+V width", width_text))
+    if kv.state_bytes:
+        lines.append(("", f"+ fixed recurrent state: {kv.state_layers} layers × {s.sequences} = "
+                          f"{kv.state_bytes / GIB:.2f} GiB"))
+    return lines
+
+
+def overhead_formula(c: _Ctx) -> Term:
+    """Runtime constant + llama.cpp's compute buffer, per GPU."""
+    model = OverheadModel()
+    a, s = c.a, c.s
+    per_gpu = f"{model.runtime_bytes / GB:.1f} GB runtime"
+    if model.compute_buffer:
+        per_gpu += (
+            f" + 4 B × {model.ubatch} × ({a.vocab:,} + 4 × {a.hidden:,})"
+            f" + 2 B × {model.ubatch} × {s.context:,}"
+        )
+    if s.gpus > 1:
+        per_gpu = f"({per_gpu}) × {s.gpus} GPUs"
+    return ("Overhead", f"= {per_gpu} = {c.row.memory.overhead_bytes / GIB:.2f} GiB")
+
+
+def bytes_per_token(c: _Ctx) -> int:
+    """Bytes one decode step reads: the active weights and the whole KV cache (as core.estimate.on_target)."""
+    m = c.row.memory
+    return active_weight_bytes(c.a, m.weights) + m.kv.total
+
+
+def speed_formula(c: _Ctx, e: TargetEstimate) -> tuple[Term, ...]:
+    """Decode speed with the core's constants for this hardware class (as core.estimate.on_target)."""
+    hw = e.hardware
+    read = bytes_per_token(c)
+    t0 = FIXED_COST_S[hardware_class(hw)]
+    tp = max(1, e.gpus // max(1, c.s.pp))  # pipeline stages run in turn: only the TP group adds speed
+    bw = hw.bandwidth_gbps
+    bw_text = f"{bw:,.0f} GB/s"
+    sync = ""
+    if tp > 1:
+        bw_text = f"{bw:,.0f} GB/s × (1 + {TP_SCALING} × {tp - 1})"
+        sync = f" + 2 × {c.a.layers} layers × {ALL_REDUCE_S * 1e6:g} µs"
+    speed = decode_speed(hw, read, tp, c.a.layers).tokens_per_second
+    return (
+        ("Bytes/token", f"= active weights {active_weight_bytes(c.a, c.row.memory.weights) / GB:.2f} GB"
+                        f" + KV cache {c.row.memory.kv.total / GB:.2f} GB = {read / GB:.2f} GB"),
+        ("tok/s", "= 1 ÷ (bytes per token ÷ (k × bandwidth) + t₀" + (" + all-reduces" if sync else "") + ")"),
+        ("", f"= 1 ÷ ({read / GB:.2f} GB ÷ ({BANDWIDTH_EFFICIENCY} × {bw_text}) + {t0 * 1000:.1f} ms{sync})"
+             f" = {tps(speed)} on {hw.name}"),
+    )
+
+
+def prefill_formula(c: _Ctx, e: TargetEstimate) -> tuple[Term, ...]:
+    """Time to first token: prompt FLOPs over the usable share of peak FLOP/s."""
+    hw = e.hardware
+    active = active_params(c.a, c.ans.model.params)
+    gpus = f" × (1 + {TP_SCALING} × {e.gpus - 1})" if e.gpus > 1 else ""
+    seconds = PROMPT_TOKENS / e.prefill_tokens_per_second
+    return (
+        ("First token", "= 2 × active params × prompt tokens ÷ (peak FLOP/s × utilisation)"),
+        ("", f"= 2 × {active / 1e9:.2f}B × {PROMPT_TOKENS:,} ÷ ({hw.fp16_tflops:,g} TFLOP/s{gpus}"
+             f" × {PREFILL_UTILISATION}) = {duration(seconds)} on {hw.name}"),
+    )
+
+
+# ---------------------------------------------------------------- charts
+
+
+def memory_by_quant_chart(c: _Ctx) -> Chart:
+    t = c.target
+    bars = tuple(
+        Bar(r.entry.name, r.memory.total_bytes, gib(r.memory.total_bytes),
+            "★" if r.recommended else "", r.entry.name == c.quant)
+        for r in c.ans.quants
+    )
+    limit, label = _limit(t)
+    return Chart(f"Memory by quantization at {short_ctx(c.s.context)} context", bars, limit, label)
+
+
+def memory_by_context_chart(c: _Ctx) -> Chart:
+    a, s = c.a, c.s
+    q = c.res.quants[c.quant]
+    contexts = sorted({x for x in CHART_CONTEXTS if x <= a.context} | {s.context, a.context})
+    bars = []
+    for ctx in contexts:
+        total = memory(a, q, replace(s, context=ctx)).total_bytes
+        bars.append(Bar(short_ctx(ctx), total, gib(total), selected=ctx == s.context))
+    limit, label = _limit(c.target)
+    return Chart(f"Memory vs context at {c.quant}", tuple(bars), limit, label)
+
+
+def _limit(t: TargetRow | None) -> tuple[float | None, str]:
+    if t is None:
+        return None, ""
+    return float(t.estimate.total_usable_bytes), f"{t.entry.name}: {gib(t.estimate.total_usable_bytes)} usable"
+
+
+def speed_chart(c: _Ctx, rows: Sequence[TargetRow]) -> Chart:
+    bars = tuple(
+        Bar(r.entry.name, r.estimate.tokens_per_second, tps(r.estimate.tokens_per_second),
+            selected=c.target is not None and r.id == c.target.id)
+        for r in rows
+    )
+    return Chart(f"Decode speed at {c.quant}", bars)
+
+
+# ---------------------------------------------------------------- the questions
+
+
+def q_memory(c: _Ctx) -> FaqItem:
+    m = c.row.memory
+    text = (
+        f"{c.name} needs {gib(m.total_bytes)} {c.at()}: {gib(m.weights_bytes)} of weights, "
+        f"{gib(m.kv_bytes)} of KV cache and {gib(m.overhead_bytes)} of runtime overhead."
+    )
+    q8 = c.quant_row("Q8_0")
+    if q8 is not None and c.quant != "Q8_0":
+        text += f" At Q8_0 it needs {gib(q8.memory.total_bytes)}."
+    if c.s.context < c.a.context:
+        more = c.row.full_context_total_bytes - m.total_bytes
+        text += (
+            f" The model's full context ({tokens(c.a.context)}) adds {gib(more)} of KV cache and buffers "
+            f"({gib(c.row.full_context_total_bytes)} in total)."
+        )
+    return FaqItem("memory", f"How much VRAM does {c.name} need?", text, memory_formula(c),
+                   memory_by_context_chart(c))
+
+
+def q_best_quant(c: _Ctx) -> FaqItem:
+    rows = c.ans.quants
+    smallest = min(rows, key=lambda r: r.memory.total_bytes)
+    rec = c.quant_row(c.ans.recommended) if c.ans.recommended else None
+    t = c.target
+    if t is None:
+        if rec is None:
+            text = "No quantization is marked as the best balance for this model."
+        else:
+            text = f"{rec.entry.name} ({gib(rec.memory.total_bytes)}) offers the best balance of quality and memory."
+            better = _next_better(c, rec.entry.name)
+            if better is not None:
+                text += f" {better.entry.name} ({gib(better.memory.total_bytes)}) is better if you have the memory."
+    elif rec is None:
+        text = (
+            f"No quantization fits {t.entry.name} with headroom at {tokens(c.s.context)} of context;"
+            f" even {smallest.entry.name} needs {gib(smallest.memory.total_bytes)}."
+        )
+    else:
+        usable = t.estimate.total_usable_bytes
+        text = (
+            f"On {t.entry.name} ({gib(usable)} usable) the best quality that fits with headroom is "
+            f"{rec.entry.name} ({gib(rec.memory.total_bytes)} at {tokens(c.s.context)})."
+        )
+    text += f" The smallest option is {smallest.entry.name} at {gib(smallest.memory.total_bytes)}."
+    return FaqItem("best-quant", f"What's the best quantization for {c.name}?", text,
+                   chart=memory_by_quant_chart(c))
+
+
+def _next_better(c: _Ctx, name: str) -> QuantRow | None:
+    """The shown quant with the next higher quality than `name` (ties broken by size)."""
+    base = c.res.catalog.quants[name].quality
+    better = [r for r in c.ans.quants if r.entry.quality > base]
+    return min(better, key=lambda r: (r.entry.quality, r.memory.total_bytes), default=None)
+
+
+def apple_rule() -> str:
+    """The macOS GPU-memory rule the core applies, in words."""
+    limit = APPLE_SMALL_RAM_LIMIT / GIB
+    return (
+        f"macOS lets the GPU use about 2/3 of RAM up to {limit:g} GB and 3/4 above (Metal's "
+        f"recommendedMaxWorkingSetSize); `sudo sysctl iogpu.wired_limit_mb=…` raises it to all but "
+        f"{APPLE_OS_RESERVE / GIB:g} GB"
+    )
+
+
+def q_mac(c: _Ctx) -> FaqItem:
+    macs = [r for r in c.ans.devices if r.estimate.hardware.kind == APPLE]
+    question = f"Can I run {c.name} on a Mac?"
+    need = c.row.memory.total_bytes
+    if not macs:
+        return FaqItem("mac", question, "The catalog lists no Macs.")
+    runnable = _by_size(r for r in macs if r.estimate.fit != NO)
+    smallest_mac = _by_size(macs)[0]
+    if runnable:
+        first = runnable[0]
+        e = first.estimate
+        text = (
+            f"Yes: {len(runnable)} of {len(macs)} Macs in the catalog run it {c.at()} "
+            f"(it needs {gib(need)}). The smallest is the {first.entry.name}: the GPU may use "
+            f"{gib(e.usable_bytes)} of its {gib(e.hardware.memory_bytes, 0)}"
+        )
+        text += ", so it fits with headroom." if e.fit == FITS else (
+            ", so it fits only after raising the GPU's wired-memory limit."
+            if e.required_bytes > e.usable_bytes else ", so it fits, without the recommended 10 % headroom."
+        )
+        if smallest_mac.estimate.fit == NO:
+            best = _best_quant_name(c, smallest_mac)
+            text += (
+                f" The {smallest_mac.entry.name} ({gib(smallest_mac.estimate.usable_bytes)} usable) cannot"
+                f" hold {c.quant} at this context"
+                + (f"; it runs {best}." if best else "; no listed quantization fits it.")
+            )
+    else:
+        big = _by_size(macs)[-1]
+        text = (
+            f"Not {c.at()}: it needs {gib(need)}, and the largest Mac in the catalog, the "
+            f"{big.entry.name}, offers {gib(big.estimate.hardware.stretch_bytes)} even with the limit raised."
+        )
+    text += f" ({apple_rule()}.)"
+    return FaqItem("mac", question, text)
+
+
+def _best_quant_name(c: _Ctx, row: TargetRow) -> str | None:
+    """The best shown quant that fits `row` with headroom at the current settings."""
+    quants = [c.res.quants[r.entry.name] for r in c.ans.quants]
+    hw = c.res.hardware(row.id)
+    assert hw is not None
+    q = best_quant(c.a, quants, c.s, hw)
+    return q.name if q else None
+
+
+def q_local(c: _Ctx) -> FaqItem:
+    need = c.row.memory.total_bytes
+    gpus = c.ans.runnable(c.ans.gpus)
+    devices = c.ans.runnable(c.ans.devices)
+    runtimes = ", ".join(c.row.entry.runtimes) or "its runtime"
+    question = f"Can I run {c.name} locally?"
+    if not gpus and not devices:
+        text = (
+            f"Not on one machine in the catalog {c.at()}: it needs {gib(need)}. "
+            "Try a smaller quantization, a shorter context or more GPUs."
+        )
+        return FaqItem("local", question, text)
+    text = (
+        f"Yes. {c.At()} it needs {gib(need)}: {len(gpus)} of {len(c.ans.gpus)} GPUs "
+        f"and {len(devices)} of {len(c.ans.devices)} unified-memory devices in the catalog run it."
+    )
+    consumer = _by_size(r for r in gpus if r.entry.segment == "consumer" and r.estimate.fit == FITS
+                        and r.estimate.gpus == 1)
+    if consumer:
+        text += f" The smallest consumer GPU that fits it with headroom is the {consumer[0].entry.name}."
+    text += f" Runtimes for {c.quant}: {runtimes}."
+    return FaqItem("local", question, text)
+
+
+def _fastest(rows: Iterable[TargetRow], n: int = TOP_SPEEDS) -> list[TargetRow]:
+    """The fastest targets that run the model, leaving out multi-GPU systems (a 72-GPU rack is
+    not what anyone compares a desktop card with)."""
+    ok = [r for r in rows if r.estimate.fit != NO and r.estimate.hardware.gpu_count == 1]
+    return sorted(ok, key=lambda r: (-r.estimate.tokens_per_second, r.entry.name))[:n]
+
+
+def q_speed(c: _Ctx) -> FaqItem:
+    question = f"How fast is {c.name}?"
+    fastest = sorted(_fastest(c.ans.gpus, TOP_SPEEDS - 2) + _fastest(c.ans.devices, 2),
+                     key=lambda r: -r.estimate.tokens_per_second)
+    t = c.target
+    rows = list(fastest)
+    if t is not None and all(r.id != t.id for r in rows):
+        rows.append(t)
+    if t is not None:
+        e = t.estimate
+        if e.fit != NO:
+            text = f"{c.At()}, {c.name} generates {tps(e.tokens_per_second)} on {t.entry.name}."
+        else:
+            text = (
+                f"It does not fit {t.entry.name} {c.at()}; if it did, it would generate "
+                f"{tps(e.tokens_per_second)}."
+            )
+        shown = e
+    elif fastest:
+        text = (
+            f"{c.At()}, it reaches {tps(fastest[0].estimate.tokens_per_second)} on "
+            f"{fastest[0].entry.name}, the fastest single GPU or device in the catalog that runs it."
+        )
+        shown = fastest[0].estimate
+    else:
+        return FaqItem("speed", question, f"No GPU or device in the catalog runs it {c.at()}.")
+    text += (
+        " Decoding is limited by memory bandwidth: every token reads the active weights and the KV cache."
+        " Expect real results within about ±20 %."
+    )
+    return FaqItem("speed", question, text, speed_formula(c, shown), speed_chart(c, rows) if rows else None)
+
+
+def q_download(c: _Ctx) -> FaqItem:
+    w = c.row.memory.weights_bytes
+    text = f"At {c.quant} the download is {gb(w)}."
+    q8 = c.quant_row("Q8_0")
+    if q8 is not None and c.quant != "Q8_0":
+        text += f" Q8_0 is {gb(q8.memory.weights_bytes)}."
+    full = next((r for n in FULL_PRECISION if (r := c.quant_row(n)) is not None), None)
+    if full is not None and c.quant != full.entry.name:
+        text += f" Full precision ({full.entry.name}) is {gb(full.memory.weights_bytes)}."
+    smallest = min(c.ans.quants, key=lambda r: r.memory.weights_bytes)
+    if smallest.entry.name != c.quant:
+        text += f" The smallest option ({smallest.entry.name}) is {gb(smallest.memory.weights_bytes)}."
+    text += " The file size is the weights figure: the whole file is loaded."
+    return FaqItem("download", f"What's the download size of {c.name}?", text)
+
+
+def q_longest_context(c: _Ctx) -> FaqItem:
+    t = c.target
+    question = "What's the longest context on my GPU?"
+    if t is None:
+        return FaqItem("max-context", question, "Choose a target GPU or device to see the longest context it holds.")
+    hw = t.estimate.hardware
+    q = c.res.quants[c.quant]
+    fits = max_context(c.a, q, c.s, hw, FITS)
+    tight = max_context(c.a, q, c.s, hw, TIGHT)
+    question = f"What's the longest context on {t.entry.name}?"
+    where = f"{t.entry.name} at {c.quant} with a {c.s.kv_type} KV cache"
+    if tight == 0:
+        text = f"No context fits: {c.quant} does not fit {t.entry.name} even with a one-token context."
+    elif fits == 0:
+        text = f"Only tightly: up to {tokens(tight)} fit {where}, without the recommended headroom."
+    else:
+        text = (
+            f"Up to {tokens(fits)} fit {where} with headroom"
+            + (f", {tokens(tight)} tightly" if tight > fits else "")
+            + f" (the model's maximum is {tokens(c.a.context)})."
+        )
+    if tight and c.s.kv_type == "f16" and fits < c.a.context:
+        q8 = max_context(c.a, q, replace(c.s, kv_type="q8_0"), hw, FITS)
+        if q8 > fits:
+            text += f" A q8_0 KV cache stretches that to {tokens(q8)} with headroom."
+    return FaqItem("max-context", question, text)
+
+
+def q_gpu_count(c: _Ctx) -> FaqItem:
+    question = "How many GPUs do I need?"
+    t = c.target
+    a = c.a
+    if t is not None and t.kind == "gpu":
+        n = t.gpus_needed
+        question = f"How many {t.entry.name} GPUs do I need?"
+        if n is None:
+            text = f"More than 64: {c.quant} at {tokens(c.s.context)} does not fit any tensor-parallel group."
+        else:
+            text = f"{n}× {t.entry.name} {c.at()}" + (" (tensor parallel)." if n > 1 else ".")
+            hw = t.estimate.hardware
+            full = gpus_needed(a, c.res.quants[c.quant], replace(c.s, context=a.context), hw)
+            if c.s.context < a.context:
+                text += f" The full {tokens(a.context)} need " + (f"{full}×." if full else "more than 64.")
+        text += f" Tensor-parallel sizes divide the {a.heads} attention heads."
+        return FaqItem("gpus", question, text)
+    if t is not None:
+        return FaqItem("gpus", question, f"{t.entry.name} is one system: the model {FIT_WORDS[t.estimate.fit]} there.")
+    groups: dict[int, list[TargetRow]] = {}
+    for r in _by_size(c.ans.gpus):
+        if r.gpus_needed:
+            groups.setdefault(r.gpus_needed, []).append(r)
+    if not groups:
+        return FaqItem("gpus", question, "No GPU in the catalog holds it, even 64 of them.")
+    parts = []
+    for n in sorted(groups):
+        rows = groups[n]
+        count = f"{len(rows)} GPU{'s' if len(rows) > 1 else ''}"
+        if n == 1:
+            parts.append(f"one GPU is enough on {count} of the catalog's {len(c.ans.gpus)} "
+                         f"(the smallest: {rows[0].entry.name})")
+        else:
+            parts.append(f"{n}× on {count} (e.g. {_names(rows[::-1], 2)})")
+    text = f"{c.At()}: " + "; ".join(parts) + ". Choose a GPU as the target for its own answer."
+    return FaqItem("gpus", question, text)
+
+
+def q_first_token(c: _Ctx) -> FaqItem:
+    question = f"How long until the first token of a {PROMPT_TOKENS:,}-token prompt?"
+    t = c.target
+    if t is not None:
+        e = t.estimate
+        if e.prefill_tokens_per_second <= 0:
+            return FaqItem("ttft", question,
+                           f"Unknown for {t.entry.name}: the catalog has no FP16 FLOP/s figure for it.")
+        return FaqItem("ttft", question,
+                       f"About {duration(PROMPT_TOKENS / e.prefill_tokens_per_second)} on {t.entry.name} "
+                       f"({e.prefill_tokens_per_second:,.0f} prompt tokens/s). Prompt processing is compute-bound.",
+                       prefill_formula(c, e))
+    known = [r for r in _fastest((*c.ans.gpus, *c.ans.devices), 1000) if r.estimate.prefill_tokens_per_second > 0]
+    if not known:
+        return FaqItem("ttft", question, "Choose a target with a known FLOP/s figure to see this.")
+    best = max(known, key=lambda r: r.estimate.prefill_tokens_per_second)
+    e = best.estimate
+    return FaqItem("ttft", question,
+                   f"From {duration(PROMPT_TOKENS / e.prefill_tokens_per_second)} on {best.entry.name}, the fastest"
+                   " single GPU or device in the catalog; choose a target for yours.", prefill_formula(c, e))
+
+
+def q_step_up(c: _Ctx) -> FaqItem:
+    """The next-better quant and twice the context: what it takes (smallest GPU/device, the target's verdict)."""
+    parts = []
+    gpus = c.res.gpus
+    devices = c.res.devices
+    t = c.target
+    better = _next_better(c, c.quant)
+    if better is None:
+        parts.append(f"{c.quant} is already the best quality listed.")
+    else:
+        name = better.entry.name
+        parts.append(f"{name} needs {gib(better.memory.total_bytes)}" + _where(c, name, c.s, gpus, devices, t))
+    bigger = min(c.s.context * 2, c.a.context)
+    if bigger > c.s.context:
+        s2 = replace(c.s, context=bigger)
+        total = memory(c.a, c.res.quants[c.quant], s2).total_bytes
+        parts.append(f"{tokens(bigger)} at {c.quant} need {gib(total)}" + _where(c, c.quant, s2, gpus, devices, t))
+    else:
+        parts.append(f"The context is already the model's maximum ({tokens(c.a.context)}).")
+    return FaqItem("step-up", "What would it take to go one step up?", " ".join(parts))
+
+
+def _where(c: _Ctx, q_name: str, s: Settings, gpus: dict[str, Hardware], devices: dict[str, Hardware],
+           t: TargetRow | None) -> str:
+    bits = []
+    g = _smallest_fitting(c, gpus, q_name, s)
+    d = _smallest_fitting(c, devices, q_name, s)
+    if g:
+        bits.append(f"the smallest GPU that fits it with headroom is the {g[1].name}")
+    if d:
+        bits.append(f"the smallest device is the {d[1].name}")
+    text = ": " + "; ".join(bits) if bits else ": nothing in the catalog fits it with headroom"
+    if t is not None:
+        hw = t.estimate.hardware
+        text += f"; on {t.entry.name} it {FIT_WORDS[fit_on(c.a, c.res.quants[q_name], s, hw)]}"
+    return text + "."
+
+
+def q_command(c: _Ctx, commands: Sequence[LaunchCommand]) -> FaqItem:
+    question = "Which command runs it?"
+    runnable = [cmd for cmd in commands if cmd.available]
+    if not runnable:
+        runtimes = ", ".join(c.row.entry.runtimes) or "no runtime we know"
+        return FaqItem("command", question, f"{c.quant} loads in {runtimes}; vramtui has no command for it yet.")
+    text = f"{c.At()}" + (f", on {c.target.entry.name}" if c.target else "") + ":"
+    formula: list[Term] = []
+    for cmd in commands:
+        if cmd.available:
+            formula.append((TOOL_NAMES[cmd.tool], cmd.text or ""))
+            formula.extend(("", f"({note})") for note in cmd.notes)
+        else:
+            formula.append((TOOL_NAMES[cmd.tool], f"({cmd.notes[0] if cmd.notes else 'cannot run it'})"))
+    return FaqItem("command", question, text, tuple(formula))
+
+
+# ---------------------------------------------------------------- launch commands
+
+
+def launch_for(res: Resolved, ans: Answer) -> Launch:
+    """core.commands' plan and commands for the selection (as `vramtui estimate --json` builds them)."""
+    m = ans.model
+    hw = res.hardware(ans.selection.target) if ans.selection.target else None
+    qc = m.config.get("quantization_config")
+    fmt = qc.get("quant_method") if isinstance(qc, dict) else None
+    return launch(m.architecture, res.quants[ans.selection.quant], ans.settings, hw, m.hf_repo,
+                  checkpoint_format=fmt)
+
+
+def commands_of(plan: Launch) -> tuple[LaunchCommand, ...]:
+    """The tools' commands, runnable ones first (llama.cpp, Ollama, vLLM, SGLang order otherwise)."""
+    return tuple(sorted(plan.commands.values(), key=lambda c: not c.available))
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def build_faq(res: Resolved, ans: Answer) -> Faq:
+    """Every FAQ item for `ans` (computed with `res`'s core values), in the order the app shows them."""
+    c = _Ctx(res, ans)
+    commands = commands_of(launch_for(res, ans))
+    items = (
+        q_memory(c), q_best_quant(c), q_mac(c), q_local(c), q_speed(c), q_download(c),
+        q_longest_context(c), q_gpu_count(c), q_first_token(c), q_step_up(c), q_command(c, commands),
+    )
+    return Faq(items, commands)
+
+
+def answer_text(ans: Answer) -> str:
+    """A short plain-text answer for the clipboard: memory breakdown, and fit/speed on the target."""
+    s, row = ans.settings, ans.quant_row
+    m = row.memory
+    lines = [
+        f"{ans.model.name} ({ans.model.hf_repo}) at {ans.selection.quant}, {tokens(s.context)} of context, "
+        f"KV {s.kv_type}" + (f", {s.sequences} sequences" if s.sequences > 1 else "")
+        + (f", {s.gpus} GPUs" if s.gpus > 1 else ""),
+        f"Memory: {gib(m.total_bytes, 2)} = weights {gib(m.weights_bytes, 2)} + KV cache "
+        f"{gib(m.kv_bytes, 2)} + overhead {gib(m.overhead_bytes, 2)}; download {gb(m.weights_bytes)}",
+    ]
+    if row.on_target is not None:
+        e = row.on_target
+        lines.append(
+            f"On {e.hardware.name}: {e.fit}, {gib(e.required_bytes)} of {gib(e.usable_bytes)} usable"
+            + (" per GPU" if e.gpus > 1 else "") + f", {tps(e.tokens_per_second)}"
+        )
+    return "\n".join(lines)

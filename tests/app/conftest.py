@@ -1,0 +1,19 @@
+"""App-test fixtures: the fixed catalog of snapshot_app.py, resolved once."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.answers import Resolved
+from catalog.loader import Catalog
+from snapshot_app import fixed_catalog
+
+
+@pytest.fixture(scope="session")
+def fixed() -> Catalog:
+    return fixed_catalog()
+
+
+@pytest.fixture(scope="session")
+def fixed_res(fixed: Catalog) -> Resolved:
+    return Resolved(fixed)

@@ -1,0 +1,326 @@
+"""The app driven by keys, as a person would: every number asserted here comes from the core
+(catalog.answers.answer / catalog.faq.build_faq), never from a literal."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from catalog.answers import Resolved, Selection, answer
+from catalog.faq import build_faq, commands_of, gib, launch_for
+from catalog.lookup import rank
+from screen_text import cell, plain
+from snapshot_app import MODEL_ID, make_app
+from tui.app import VramApp
+from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
+from tui.screens.prompt import ContextPrompt
+from tui.widgets.model_pane import model_texts
+
+GIB = 2**30
+
+
+def main(app: VramApp) -> MainScreen:
+    assert isinstance(app.screen, MainScreen)
+    return app.screen
+
+
+async def test_opens_on_the_seed_model_with_default_settings(fixed_res: Resolved) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        ans = main(app).answer
+        want = answer(fixed_res, Selection(MODEL_ID))
+        assert ans is not None and ans.settings == want.settings
+        bar = plain(app.screen.query_one("#selection", Static))
+        assert want.model.name in bar and f"{want.settings.context:,} ctx" in bar
+        assert gib(want.quant_row.memory.total_bytes, 2) in bar
+        # The quant table shows every row, each total from the core.
+        table = app.screen.query_one("#quant-table", DataTable)
+        assert table.row_count == len(want.quants)
+        for r in want.quants:
+            assert cell(table, r.entry.name, "total") == f"{r.memory.total_bytes / GIB:,.1f}"
+            assert cell(table, r.entry.name, "kv") == f"{r.memory.kv_bytes / GIB:,.2f}"
+        assert "★" in cell(table, want.recommended, "quant")
+
+
+async def test_type_a_model_name_and_press_enter(catalog) -> None:
+    app = VramApp(catalog)
+    others = [m for m in catalog.models.values() if m.id != MODEL_ID]
+    query = (others[0] if others else catalog.models[MODEL_ID]).name
+    expected = rank(list(catalog.models.values()), query, model_texts)[0]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.focused, Input)
+        await pilot.press(*query)
+        results = app.screen.query_one("#model-results", OptionList)
+        assert results.highlighted_option is not None and results.highlighted_option.id == expected.id
+        await pilot.press("enter")
+        await pilot.pause()
+        ans = main(app).answer
+        assert ans is not None and ans.model.id == expected.id
+        want = answer(Resolved(catalog), Selection(expected.id))
+        card = plain(app.screen.query_one("#spec-card", Static))
+        assert expected.name in card and f"{expected.architecture.context:,} tokens" in card
+        await pilot.press("escape")  # back to the quantization table, which shows the new model
+        await pilot.pause()
+        table = app.screen.query_one("#quant-table", DataTable)
+        row = want.quant_row
+        assert cell(table, row.entry.name, "total") == f"{row.memory.total_bytes / GIB:,.1f}"
+
+
+async def test_escape_leaves_the_search_for_the_quant_table() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", "q", "escape")
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#quant-table")
+        assert main(app).active_pane == "quants"
+
+
+async def test_pick_a_quant_in_the_table(fixed_res: Resolved) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#quant-table", DataTable)
+        assert app.focused is table
+        target = table.get_row_index("Q8_0")
+        await pilot.press(*(["down"] * (target - table.cursor_row)), "enter")
+        await pilot.pause()
+        screen = main(app)
+        assert screen.quant == "Q8_0"
+        want = answer(fixed_res, Selection(MODEL_ID, "Q8_0"))
+        assert "▸ Q8_0" in cell(table, "Q8_0", "quant")
+        assert gib(want.quant_row.memory.total_bytes, 2) in plain(app.screen.query_one("#selection", Static))
+        await pilot.press("3")
+        await pilot.pause()
+        summary = plain(app.screen.query_one("#compat-summary", Static))
+        assert f"{len(want.runnable(want.gpus))} of {len(want.gpus)} GPUs" in summary and "at Q8_0" in summary
+
+
+async def test_change_context_with_keys_and_by_typing(fixed_res: Resolved) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        start = main(app).answer.settings.context
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert main(app).answer.settings.context == 2 * start
+        want = answer(fixed_res, Selection(MODEL_ID, context=2 * start))
+        table = app.screen.query_one("#quant-table", DataTable)
+        assert cell(table, "Q4_K_M", "kv") == f"{want.quant_row.memory.kv_bytes / GIB:,.2f}"
+        assert f"{2 * start:,} ctx" in plain(app.screen.query_one("#selection", Static))
+
+        await pilot.press("c")
+        assert isinstance(app.screen, ContextPrompt)
+        await pilot.press(*"lots", "enter")
+        assert isinstance(app.screen, ContextPrompt)  # a bad value keeps the prompt open, with the reason
+        assert "not a number of tokens" in plain(app.screen.query_one("#prompt-message", Static))
+        await pilot.press(*(["backspace"] * 4), *"4k", "enter")
+        await pilot.pause()
+        assert main(app).answer.settings.context == 4096
+        await pilot.press("c", *"max", "enter")
+        await pilot.pause()
+        assert main(app).answer.settings.context == main(app).answer.model.context_length
+
+
+async def test_kv_type_sequences_and_gpu_count_keys(fixed_res: Resolved) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("k", "s", "g")
+        await pilot.pause()
+        s = main(app).answer.settings
+        assert (s.kv_type, s.sequences, s.gpus) == ("q8_0", 2, 2)
+        want = answer(fixed_res, Selection(MODEL_ID, kv_type="q8_0", sequences=2, gpus=2))
+        table = app.screen.query_one("#quant-table", DataTable)
+        assert cell(table, "Q4_K_M", "kv") == f"{want.quant_row.memory.kv_bytes / GIB:,.2f}"
+        await pilot.press("S", "G")
+        await pilot.pause()
+        assert (main(app).sequences, main(app).gpus) == (1, 1)
+
+
+async def test_pick_a_gpu_as_target(fixed_res: Resolved) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        table = app.screen.query_one("#compat-table", DataTable)
+        assert app.focused is table
+        gpu = "rtx-4090"
+        await pilot.press(*(["down"] * (table.get_row_index(gpu) - table.cursor_row)), "enter")
+        await pilot.pause()
+        assert main(app).target == gpu
+        want = answer(fixed_res, Selection(MODEL_ID, target=gpu))
+        e = want.quant_row.on_target
+        await pilot.press("2")
+        await pilot.pause()
+        quants = app.screen.query_one("#quant-table", DataTable)
+        for r in want.quants:
+            assert cell(quants, r.entry.name, "fit").endswith(r.on_target.fit)
+            assert cell(quants, r.entry.name, "tps") == f"{r.on_target.tokens_per_second:,.0f}"
+        bar = plain(app.screen.query_one("#selection", Static))
+        assert want.quant_row.on_target.hardware.name in bar and e.fit in bar
+        assert "▸" in cell(table, gpu, "name")
+        # The recommendation follows the target: the best quant that fits it with headroom.
+        assert "★" in cell(quants, want.recommended, "quant")
+
+
+async def test_compatibility_sort_and_filters(fixed_res: Resolved) -> None:
+    app = make_app()
+    want = answer(fixed_res, Selection(MODEL_ID))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        table = app.screen.query_one("#compat-table", DataTable)
+        by_speed = sorted(want.gpus, key=lambda r: (r.estimate.fit == "no", -r.estimate.tokens_per_second))
+        assert [r.value for r in table.rows] == [r.id for r in by_speed]
+        await pilot.press("o")  # memory
+        by_memory = sorted(want.gpus, key=lambda r: (r.estimate.total_usable_bytes, r.entry.name))
+        assert [r.value for r in table.rows] == [r.id for r in by_memory]
+        await pilot.press("f")
+        assert table.row_count == len(want.runnable(want.gpus))
+        await pilot.press("d")
+        assert table.row_count == len(want.runnable(want.devices))
+        await pilot.press("f", "m")  # devices: all kinds -> apple
+        assert {r.value for r in table.rows} == {r.id for r in want.devices if r.entry.kind == "apple"}
+
+
+async def test_faq_pane_shows_the_answers_of_the_selection(fixed_res: Resolved) -> None:
+    app = make_app(target="macbook-air-m2-8gb")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        faq = build_faq(fixed_res, answer(fixed_res, Selection(MODEL_ID, target="macbook-air-m2-8gb")))
+        for item in faq.items:
+            shown = " ".join(plain(app.screen.query_one(f"#faq-{item.id}", Static), width=1000).split())
+            assert item.question in shown
+            assert " ".join(item.answer.split()) in shown
+
+
+async def test_copy_the_launch_command_and_the_answer(fixed_res: Resolved) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("y")
+        ans = answer(fixed_res, Selection(MODEL_ID))
+        first = commands_of(launch_for(fixed_res, ans))[0]
+        assert first.available and app.clipboard == first.text
+        await pilot.press("Y")
+        assert gib(ans.quant_row.memory.total_bytes, 2) in app.clipboard
+
+
+async def test_help_screen_opens_on_the_focused_pane_and_closes() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.section == "quants"
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("3", "question_mark")
+        assert isinstance(app.screen, HelpScreen) and app.screen.section == "compat"
+        assert any(b.key == "o" for b in app.screen.pane_bindings)
+
+
+async def test_q_quits() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_a_tiny_terminal_gets_a_message_not_a_broken_screen() -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        assert screen.has_class("-tiny")
+        message = app.screen.query_one("#too-small", Static)
+        assert message.display and "Enlarge the terminal" in plain(message)
+        assert not app.screen.query_one("#panes").display
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert screen.has_class("-wide") and not message.display
+
+
+async def test_layout_narrow_shows_one_pane_wide_shows_all() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = [p.id for p in app.screen.query(".pane") if p.display]
+        assert shown == ["quants"]
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause()
+        assert {p.id for p in app.screen.query(".pane") if p.display} == {"model", "quants", "faq", "compat"}
+
+
+async def test_changes_in_one_burst_cost_one_recompute(monkeypatch) -> None:
+    import tui.screens.main as main_module
+
+    calls = []
+
+    def counting(res, sel):
+        calls.append(sel)
+        return answer(res, sel)
+
+    monkeypatch.setattr(main_module, "answer", counting)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        calls.clear()
+        screen = main(app)
+        screen.quant, screen.kv_type, screen.context, screen.target = "Q8_0", "q4_0", 2048, "rtx-4090"
+        await pilot.pause()
+        assert len(calls) == 1 and calls[0] == Selection(MODEL_ID, "Q8_0", 2048, "q4_0", target="rtx-4090")
+
+
+async def test_command_palette_reaches_models_targets_and_actions(catalog) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p", *"RTX 4090")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert main(app).target == "rtx-4090"
+        await pilot.press("ctrl+p", *"KV type")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert main(app).kv_type == "q8_0"
+
+
+async def test_the_whole_builtin_catalog_opens_and_every_pane_renders(catalog) -> None:
+    app = VramApp(catalog)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("enter")  # the picker's first entry: no target
+        await pilot.pause()
+        res = Resolved(catalog)
+        want = answer(res, Selection(app.model_id))
+        summary = plain(app.screen.query_one("#compat-summary", Static))
+        assert f"{len(want.runnable(want.gpus))} of {len(want.gpus)} GPUs" in summary
+        assert f"{len(want.runnable(want.devices))} of {len(want.devices)} devices" in summary
+
+
+async def test_this_machine_becomes_the_target(monkeypatch) -> None:
+    """Detection is faked (the test machine's GPUs are not the point): two RTX 4090s are found."""
+    import catalog.detect as detect
+    from core.hardware import MULTI_GPU
+
+    def found(machine, cat):
+        hw = cat.gpus["rtx-4090"].hardware()
+        from dataclasses import replace as dc_replace
+
+        return detect.MachineTarget(dc_replace(hw, kind=MULTI_GPU, gpu_count=2), "2 × RTX 4090", "rtx-4090", True)
+
+    monkeypatch.setattr(detect, "detect_machine", lambda: None)
+    monkeypatch.setattr(detect, "machine_target", found)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("D")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert (main(app).target, main(app).gpus) == ("rtx-4090", 2)
+        assert main(app).answer.quant_row.on_target.gpus == 2

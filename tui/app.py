@@ -1,0 +1,105 @@
+"""The vramtui application: global keys, the command palette, the theme, and the entry point."""
+
+from __future__ import annotations
+
+import traceback
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.theme import Theme
+
+from catalog.answers import Resolved
+from catalog.loader import Catalog, CatalogError
+from catalog.locations import cache_dir
+from tui.commands import APP, bindings
+from tui.providers import ActionsProvider, ModelsProvider, TargetsProvider
+from tui.screens.main import MainScreen
+from tui.widgets.pane import Pane
+
+DEFAULT_MODEL = "deepseek-r1-distill-llama-8b"  # the seed page's model
+
+THEME = Theme(
+    name="vramtui",
+    primary="#5fafd7",
+    secondary="#87af87",
+    accent="#d7af5f",
+    warning="#d7af5f",
+    error="#d75f5f",
+    success="#87af5f",
+    foreground="#d0d0d0",
+    background="#1c1c1c",
+    surface="#262626",
+    panel="#303030",
+    dark=True,
+)
+
+
+class VramApp(App[None]):
+    """Can I run this model on this GPU? One screen, four panes, every number from the core."""
+
+    TITLE = "vramtui"
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(APP)
+    COMMANDS = App.COMMANDS | {ModelsProvider, TargetsProvider, ActionsProvider}
+
+    def __init__(self, catalog: Catalog, model_id: str | None = None, target_id: str | None = None,
+                 context: int | None = None) -> None:
+        super().__init__()
+        if not catalog.models:
+            raise CatalogError("catalog", "has no models")
+        self.res = Resolved(catalog)
+        self.model_id = model_id if model_id in catalog.models else (
+            DEFAULT_MODEL if DEFAULT_MODEL in catalog.models else next(iter(catalog.models)))
+        self.target_id = target_id
+        self.context = context
+        # Over SSH every animation frame is bandwidth: none. (NO_COLOR is honoured by Textual
+        # itself, which renders in monochrome when the variable is set.)
+        self.animation_level = "none"
+        self.register_theme(THEME)
+        self.theme = "vramtui"
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(self.res, self.model_id, target=self.target_id, context=self.context)
+
+    def action_help(self) -> None:
+        """Help for the focused pane, and every key."""
+        # Imported here: the Markdown widget (markdown-it) costs ~60 ms at start-up, help is rarely opened.
+        from tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        focused = self.screen.focused
+        pane = next((n for n in focused.ancestors_with_self if isinstance(n, Pane)), None) if focused else None
+        section = pane.PANE if pane is not None else ""
+        pane_bindings = [b for b in pane.BINDINGS if isinstance(b, Binding)] if pane is not None else []
+        self.push_screen(HelpScreen(section, pane_bindings))
+
+    def _fatal_error(self) -> None:
+        """An unexpected error: a one-line message for the user, the traceback in a log file."""
+        error = self._exception
+        where = cache_dir() / "crash.log"
+        try:
+            where.parent.mkdir(parents=True, exist_ok=True)
+            where.write_text("".join(traceback.format_exception(error)) + "\n" if error else "unknown error\n")
+            detail = f"the details are in {where}"
+        except OSError:
+            detail = "the details could not be written to a log"
+        self.bell()
+        self._exit_renderables.append(
+            Text(f"vramtui stopped on an internal error ({type(error).__name__}: {error}); {detail}.")
+        )
+        self._close_messages_no_wait()
+
+
+def run_app(catalog: Catalog, model_id: str | None = None, target_id: str | None = None,
+            context: int | None = None) -> int:
+    """Open the app on `catalog`, with a model, target and context already selected if given.
+
+    Returns the exit status: 0, or 1 after an internal error (reported in one line, see _fatal_error).
+    """
+    app = VramApp(catalog, model_id, target_id, context)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,41 @@
+"""How the app writes values: fit states with a symbol (never colour alone), GiB cells, speeds."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from core.estimate import FITS, NO, TIGHT
+from core.units import GIB
+
+FIT_LABEL = {FITS: "✓ fits", TIGHT: "~ tight", NO: "✗ no"}
+FIT_STYLE = {FITS: "green", TIGHT: "yellow", NO: "red"}
+
+
+def fit_text(fit: str) -> Text:
+    """'✓ fits' in green, '~ tight' in yellow, '✗ no' in red."""
+    return Text(FIT_LABEL[fit], style=FIT_STYLE[fit])
+
+
+def gib_cell(n: float, digits: int = 1) -> Text:
+    """A right-aligned GiB number without its unit (the column header carries it)."""
+    return Text(f"{n / GIB:,.{digits}f}", justify="right")
+
+
+def memory_cell(n: float) -> Text:
+    """GiB with one decimal below 100 GiB, none above (the column stays narrow for racks)."""
+    return gib_cell(n, 1 if n < 100 * GIB else 0)
+
+
+def signed_gib_cell(n: float) -> Text:
+    """Headroom: '+17.9' or '−1.2' (red when negative)."""
+    value = n / GIB
+    return Text(f"{'+' if value >= 0 else '−'}{abs(value):,.1f}", justify="right",
+                style="" if value >= 0 else "red")
+
+
+def number_cell(x: float, digits: int = 0) -> Text:
+    return Text(f"{x:,.{digits}f}", justify="right")
+
+
+def dash() -> Text:
+    return Text("–", justify="right", style="dim")
