@@ -18,7 +18,7 @@ from catalog.answers import Answer, Resolved, Selection, answer
 from catalog.custom import add_to_catalog, resolve_custom_model
 from catalog.loader import Catalog, CatalogError, load_catalog
 from catalog.locations import cache_dir, config_dir
-from catalog.lookup import NotFound, rank, resolve
+from catalog.lookup import NotFound, model_texts, rank, resolve, target_texts
 from catalog.entries import DeviceEntry, GpuEntry, ModelEntry
 from core.kv import KV_TYPES
 
@@ -58,14 +58,6 @@ def _bounded_int(name: str, hi: int):
     return parse
 
 
-def _model_texts(m: ModelEntry) -> list[str]:
-    return [m.id, m.name, m.hf_repo, m.hf_repo.split("/")[-1], f"{m.publisher} {m.name}", m.family]
-
-
-def _gpu_texts(g: GpuEntry | DeviceEntry) -> list[str]:
-    return [g.id, g.name, *g.aliases]
-
-
 def find_model(cat: Catalog, query: str) -> ModelEntry:
     """A catalog model by id, repo or name; else a config.json, .gguf or Hub repo id, added to `cat`."""
     q = query.strip()
@@ -74,12 +66,12 @@ def find_model(cat: Catalog, query: str) -> ModelEntry:
         entry = resolve_custom_model(q, cache_dir())
         if entry is not None:
             return add_to_catalog(cat, entry)
-    return resolve(list(cat.models.values()), query, _model_texts, lambda m: m.id, "model")
+    return resolve(list(cat.models.values()), query, model_texts, lambda m: m.id, "model")
 
 
 def find_target(cat: Catalog, query: str) -> GpuEntry | DeviceEntry:
     items: list[GpuEntry | DeviceEntry] = [*cat.gpus.values(), *cat.devices.values()]
-    return resolve(items, query, _gpu_texts, lambda g: g.name, "GPU or device")
+    return resolve(items, query, target_texts, lambda g: g.name, "GPU or device")
 
 
 def find_quant(cat: Catalog, query: str) -> str:
@@ -345,7 +337,7 @@ def _list(args: argparse.Namespace, table: str) -> int:
     cat = catalog_from(args)
     entries = list(cat.table(table).values())
     if args.query:
-        texts = _model_texts if table == "models" else _gpu_texts
+        texts = model_texts if table == "models" else target_texts
         entries = rank(entries, args.query, texts)
     if args.json:
         print(json.dumps([e.to_dict() for e in entries], indent=2))

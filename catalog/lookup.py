@@ -123,3 +123,13 @@ def resolve(
     names = [label(it) for it in items]
     near = [lab for _, lab, _ in scored[:5]] or difflib.get_close_matches(q, names, n=5, cutoff=0.4)
     raise NotFound(kind, query, near)
+
+
+def model_texts(m) -> list[str]:
+    """What a model search matches: id, name, repo, repo name, publisher + name, family."""
+    return [m.id, m.name, m.hf_repo, m.hf_repo.split("/")[-1], f"{m.publisher} {m.name}", m.family]
+
+
+def target_texts(g) -> list[str]:
+    """What a GPU or device search matches: id, name and aliases."""
+    return [g.id, g.name, *g.aliases]

@@ -31,6 +31,8 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("search", "slash", "focus_search", "Search", "Search models by name, id, publisher or family.",
             key_display="/"),
+    Command("open", "o", "open_model", "Open",
+            "Open a model from a config.json, a .gguf file or a Hugging Face repo id.", show=False),
     Command("context", "c", "prompt_context", "Context", "Type a context length: 2048, 8k, 128K or max."),
     Command("context-down", "left_square_bracket", "step_context(-1)", "Shorter context",
             "Halve the context (previous preset).", show=False, key_display="["),

@@ -10,7 +10,7 @@ from catalog.faq import TOOL_NAMES
 from catalog.lookup import score
 from tui.commands import APP, COMMANDS, key_label
 from tui.screens.main import MainScreen
-from tui.widgets.model_pane import model_texts
+from catalog.lookup import model_texts
 
 
 def _main_screen(provider: Provider) -> MainScreen | None:

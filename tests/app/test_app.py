@@ -14,7 +14,7 @@ from tui.app import VramApp
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.prompt import ContextPrompt
-from tui.widgets.model_pane import model_texts
+from catalog.lookup import model_texts
 
 GIB = 2**30
 
@@ -174,7 +174,7 @@ async def test_compatibility_sort_and_filters(fixed_res: Resolved) -> None:
         table = app.screen.query_one("#compat-table", DataTable)
         by_speed = sorted(want.gpus, key=lambda r: (r.estimate.fit == "no", -r.estimate.tokens_per_second))
         assert [r.value for r in table.rows] == [r.id for r in by_speed]
-        await pilot.press("o")  # memory
+        await pilot.press("r")  # memory
         by_memory = sorted(want.gpus, key=lambda r: (r.estimate.total_usable_bytes, r.entry.name))
         assert [r.value for r in table.rows] == [r.id for r in by_memory]
         await pilot.press("f")
@@ -218,7 +218,7 @@ async def test_help_screen_opens_on_the_focused_pane_and_closes() -> None:
         assert isinstance(app.screen, MainScreen)
         await pilot.press("3", "question_mark")
         assert isinstance(app.screen, HelpScreen) and app.screen.section == "compat"
-        assert any(b.key == "o" for b in app.screen.pane_bindings)
+        assert any(b.key == "r" for b in app.screen.pane_bindings)
 
 
 async def test_q_quits() -> None:
@@ -324,3 +324,37 @@ async def test_this_machine_becomes_the_target(monkeypatch) -> None:
         await pilot.pause()
         assert (main(app).target, main(app).gpus) == ("rtx-4090", 2)
         assert main(app).answer.quant_row.on_target.gpus == 2
+
+
+async def test_o_opens_a_config_json_and_lists_the_model(tmp_path) -> None:
+    import json
+
+    folder = tmp_path / "My-Llama-8B"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(dict(
+        architectures=["LlamaForCausalLM"], model_type="llama", hidden_size=4096, intermediate_size=14336,
+        num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8, vocab_size=128256,
+        max_position_embeddings=131072, tie_word_embeddings=False, torch_dtype="bfloat16",
+    )))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press(*str(folder), "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = main(app)
+        assert screen.answer is not None and screen.answer.model.name.startswith("My-Llama-8B")
+        opened = screen.answer.model
+        # same shape as the catalog's Llama 3.1 8B: the same KV cache at the same context
+        assert screen.answer.quant_row.memory.kv_bytes == 32 * 2 * 8 * 128 * 2 * screen.answer.settings.context
+        results = app.screen.query_one("#model-results", OptionList)
+        assert results.get_option_at_index(0).id == opened.id
+        # a bad path gets a message and changes nothing
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press(*str(tmp_path / "nope.gguf"), "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main(app).answer.model.id == opened.id

@@ -24,7 +24,7 @@ from catalog.faq import (
     CHART_CONTEXTS, TOOL_NAMES, Faq, answer_text, build_faq, commands_of, launch_for, short_ctx,
 )
 from tui.commands import MAIN, bindings
-from tui.screens.prompt import ContextPrompt
+from tui.screens.prompt import ContextPrompt, OpenModelPrompt
 from tui.widgets.compat import CompatPane
 from tui.widgets.faq_pane import FaqPane
 from tui.widgets.model_pane import ModelPane
@@ -230,6 +230,43 @@ class MainScreen(Screen):
             for did, d in cat.devices.items()
         ]
         self.app.search_commands(commands, placeholder="Target GPU or device…")
+
+    def action_open_model(self) -> None:
+        self.app.push_screen(OpenModelPrompt(), self._open_typed)
+
+    def _open_typed(self, text: str | None) -> None:
+        if text:
+            self.notify(f"Opening {text}…", timeout=2)
+            self._open_model(text)
+
+    @work(thread=True, exclusive=True, group="open")
+    def _open_model(self, text: str) -> None:
+        """Read the config or GGUF header (or fetch from the Hub) off the UI thread."""
+        from catalog.custom import resolve_custom_model  # only when asked: file and network I/O
+        from catalog.loader import CatalogError
+        from catalog.locations import cache_dir
+
+        try:
+            entry = resolve_custom_model(text, cache_dir())
+        except CatalogError as e:
+            self.app.call_from_thread(self.notify, str(e), severity="error", timeout=10)
+            return
+        if entry is None:
+            self.app.call_from_thread(
+                self.notify, f"{text}: not a config.json, a folder holding one, a .gguf or a repo id",
+                severity="error", timeout=8)
+            return
+        self.app.call_from_thread(self._add_model, entry)
+
+    def _add_model(self, entry) -> None:  # entry: catalog.entries.ModelEntry
+        from catalog.custom import add_to_catalog
+
+        added = add_to_catalog(self.res.catalog, entry)
+        self.query_one(ModelPane).add_model(added)
+        if added.file_quant and added.file_quant in self.res.catalog.quants:
+            self.quant = added.file_quant
+        self.model_id = added.id
+        self.notify(f"Opened {added.name}", timeout=4)
 
     def action_clear_target(self) -> None:
         self.target = None

@@ -1,4 +1,4 @@
-"""A small modal that asks for a context length, with the CLI's parser and its error messages."""
+"""Small modals: a context length (with the CLI's parser and its messages), and a model to open."""
 
 from __future__ import annotations
 
@@ -42,3 +42,29 @@ class ContextPrompt(ModalScreen[int | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class OpenModelPrompt(ModalScreen[str | None]):
+    """Returns a path to a config.json / folder / .gguf, or a Hugging Face repo id; None if cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="open-cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt"):
+            yield Static("Open a model: a config.json (or its folder), a .gguf file, or a Hugging Face repo id")
+            yield Input(placeholder="~/models/Qwen3-8B  ·  model-Q4_K_M.gguf  ·  org/model", id="prompt-input")
+            yield Static("Enter to open · Escape to cancel", id="prompt-message")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).cursor_blink = False
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#prompt-message", Static).update(message)

@@ -50,7 +50,7 @@ class CompatPane(Pane):
     # Not in the footer: the pane's own filter line shows these keys beside their current values.
     BINDINGS = [
         Binding("d", "switch_kind", "GPUs ⇄ devices", show=False, id="compat-kind"),
-        Binding("o", "cycle_sort", "Sort: tok/s, memory, name", show=False, id="compat-sort"),
+        Binding("r", "cycle_sort", "Sort: tok/s, memory, name", show=False, id="compat-sort"),
         Binding("v", "cycle_vendor", "Filter by vendor", show=False, id="compat-vendor"),
         Binding("m", "cycle_segment", "Filter by segment (GPUs) or kind (devices)", show=False,
                 id="compat-segment"),
@@ -164,7 +164,7 @@ class CompatPane(Pane):
         seg_name = "segment" if self.kind == GPU else "kind"
         filters = Text.assemble(
             ("d", "bold"), " GPUs⇄devices  ",
-            ("o", "bold"), f" sort {self.sort_key}  ",
+            ("r", "bold"), f" sort {self.sort_key}  ",
             ("v", "bold"), f" vendor {self.vendor}  ",
             ("m", "bold"), f" {seg_name} {self.segment}  ",
             ("f", "bold"), f" fits only {'on' if self.fits_only else 'off'}",

@@ -17,16 +17,11 @@ from textual.widgets.option_list import Option
 
 from catalog.answers import Answer
 from catalog.loader import Catalog
-from catalog.lookup import rank
+from catalog.lookup import SearchIndex, model_texts
 from catalog.entries import ModelEntry
 from tui.widgets.pane import Pane
 
 MAX_RESULTS = 50
-
-
-def model_texts(m: ModelEntry) -> list[str]:
-    """What a search matches against. Same fields as the CLI's lookup (cli._model_texts)."""
-    return [m.id, m.name, m.hf_repo, m.hf_repo.split("/")[-1], f"{m.publisher} {m.name}", m.family]
 
 
 def params_text(n: int) -> str:
@@ -117,12 +112,19 @@ class ModelPane(Pane):
         super().__init__(id=id)
         self.catalog = catalog
         self._models = list(catalog.models.values())
+        self._index = SearchIndex(self._models, model_texts)  # texts normalised once, not per keystroke
 
     def compose(self) -> ComposeResult:
         yield SearchInput(placeholder="Search models  ( / )", id="model-search", compact=True)
         yield OptionList(id="model-results")
         with VerticalScroll(id="spec-scroll", can_focus=False):
             yield SpecCard(id="spec-card").data_bind(ModelPane.answer)
+
+    def add_model(self, entry: ModelEntry) -> None:
+        """List a model opened from a file or the Hub, first, and search it from now on."""
+        self._models.insert(0, entry)
+        self._index = SearchIndex(self._models, model_texts)
+        self._show_matches(self.query_one(SearchInput).value)
 
     @property
     def primary(self) -> Widget:
@@ -133,7 +135,7 @@ class ModelPane(Pane):
         self._show_matches("")
 
     def _show_matches(self, query: str) -> None:
-        matches = rank(self._models, query, model_texts)[:MAX_RESULTS] if query.strip() else self._models
+        matches = self._index.rank(query)[:MAX_RESULTS] if query.strip() else self._models
         results = self.query_one("#model-results", OptionList)
         results.set_options(
             Option(Text.assemble(m.name, (f"  {m.publisher} · {params_text(m.params)}", "dim")), id=m.id)
@@ -149,9 +151,12 @@ class ModelPane(Pane):
 
     @on(Input.Submitted, "#model-search")
     def _submit(self) -> None:
-        option = self.query_one("#model-results", OptionList).highlighted_option
+        results = self.query_one("#model-results", OptionList)
+        option = results.highlighted_option
         if option is not None and option.id:
             self.post_message(self.Chosen(option.id))
+            # Leave the search box, so the next key is a command (t, c, 2 …), not more search text.
+            results.focus()
 
     @on(OptionList.OptionSelected, "#model-results")
     def _selected(self, event: OptionList.OptionSelected) -> None:
