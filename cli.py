@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from catalog.answers import Answer, Resolved, Selection, answer
+from catalog.answers import Answer, Resolved, Selection, answer, launch_for
 from catalog.custom import add_to_catalog, resolve_custom_model
 from catalog.loader import Catalog, CatalogError, load_catalog
 from catalog.locations import cache_dir, config_dir
@@ -165,7 +165,6 @@ def estimate_json(ans: Answer) -> dict[str, Any]:
 
 def launch_json(ans: Answer) -> dict[str, Any]:
     """"gpus_needed" (for the chosen --gpu), "offload" (llama.cpp -ngl plan) and "commands"."""
-    from core.commands import launch
     from core.estimate import gpus_needed
     from core.hardware import GPU, Hardware
 
@@ -181,9 +180,7 @@ def launch_json(ans: Answer) -> dict[str, Any]:
             hw.name, hw.vendor, GPU, hw.memory_bytes, hw.bandwidth_gbps, hw.fp16_tflops, segment=hw.segment
         )
         needed = gpus_needed(a, q, ans.settings, one)
-    qc = m.config.get("quantization_config")
-    fmt = qc.get("quant_method") if isinstance(qc, dict) else None
-    plan = launch(a, q, ans.settings, hw, m.hf_repo, checkpoint_format=fmt)
+    plan = launch_for(ans)
     off = plan.offload
     return {
         "gpus_needed": needed,
@@ -399,8 +396,7 @@ def _open_app(args: argparse.Namespace) -> int:
     context = parse_context(args.context) if args.context else None
     from tui.app import run_app  # deferred: Textual costs ~150 ms to import
 
-    run_app(cat, model_id=model, target_id=target, context=context)
-    return 0
+    return run_app(cat, model_id=model, target_id=target, context=context)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -131,3 +131,16 @@ def answer(res: Resolved, sel: Selection) -> Answer:
         for did, hw in res.devices.items()
     )
     return Answer(sel, model, s, tuple(rows), tuple(gpus), devices, rec.name if rec else None)
+
+
+def launch_for(ans: Answer):  # -> core.commands.Launch
+    """The launch plan for the selection: tensor-parallel/offload plan and each runtime's command."""
+    from core.commands import launch
+
+    m = ans.model
+    target = next((r for r in (*ans.gpus, *ans.devices) if r.id == ans.selection.target), None)
+    hw = target.estimate.hardware if target else None
+    qc = m.config.get("quantization_config")
+    fmt = qc.get("quant_method") if isinstance(qc, dict) else None
+    q = m.quantization(ans.quant_row.entry.to_core())
+    return launch(m.architecture, q, ans.settings, hw, m.hf_repo, checkpoint_format=fmt)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from catalog.answers import Answer, QuantRow, Resolved, TargetRow
-from core.commands import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchCommand, launch
+from catalog.answers import Answer, QuantRow, Resolved, TargetRow, launch_for
+from core.commands import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchCommand
 from core.arch import FULL, SLIDING, Architecture
 from core.estimate import (
     FITS, NO, TIGHT, Settings, TargetEstimate, best_quant, fit_on, gpus_needed, max_context, memory,
@@ -699,16 +699,6 @@ def q_command(c: _Ctx, commands: Sequence[LaunchCommand]) -> FaqItem:
 # ---------------------------------------------------------------- launch commands
 
 
-def launch_for(res: Resolved, ans: Answer) -> Launch:
-    """core.commands' plan and commands for the selection (as `vramtui estimate --json` builds them)."""
-    m = ans.model
-    hw = res.hardware(ans.selection.target) if ans.selection.target else None
-    qc = m.config.get("quantization_config")
-    fmt = qc.get("quant_method") if isinstance(qc, dict) else None
-    return launch(m.architecture, res.quants[ans.selection.quant], ans.settings, hw, m.hf_repo,
-                  checkpoint_format=fmt)
-
-
 def commands_of(plan: Launch) -> tuple[LaunchCommand, ...]:
     """The tools' commands, runnable ones first (llama.cpp, Ollama, vLLM, SGLang order otherwise)."""
     return tuple(sorted(plan.commands.values(), key=lambda c: not c.available))
@@ -720,7 +710,7 @@ def commands_of(plan: Launch) -> tuple[LaunchCommand, ...]:
 def build_faq(res: Resolved, ans: Answer) -> Faq:
     """Every FAQ item for `ans` (computed with `res`'s core values), in the order the app shows them."""
     c = _Ctx(res, ans)
-    commands = commands_of(launch_for(res, ans))
+    commands = commands_of(launch_for(ans))
     items = (
         q_memory(c), q_best_quant(c), q_mac(c), q_local(c), q_speed(c), q_download(c),
         q_longest_context(c), q_gpu_count(c), q_first_token(c), q_step_up(c), q_command(c, commands),

@@ -6,7 +6,8 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from catalog.answers import Resolved, Selection, answer
-from catalog.faq import build_faq, commands_of, gib, launch_for
+from catalog.answers import launch_for
+from catalog.faq import build_faq, commands_of, gib
 from catalog.lookup import rank
 from screen_text import cell, plain
 from snapshot_app import MODEL_ID, make_app
@@ -202,7 +203,7 @@ async def test_copy_the_launch_command_and_the_answer(fixed_res: Resolved) -> No
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("y")
         ans = answer(fixed_res, Selection(MODEL_ID))
-        first = commands_of(launch_for(fixed_res, ans))[0]
+        first = commands_of(launch_for(ans))[0]
         assert first.available and app.clipboard == first.text
         await pilot.press("Y")
         assert gib(ans.quant_row.memory.total_bytes, 2) in app.clipboard
@@ -341,7 +342,8 @@ async def test_o_opens_a_config_json_and_lists_the_model(tmp_path) -> None:
         await pilot.pause()
         await pilot.press("o")
         await pilot.pause()
-        await pilot.press(*str(folder), "enter")
+        app.screen.query_one(Input).value = str(folder)  # typing is covered by the search tests
+        await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         screen = main(app)
@@ -354,7 +356,8 @@ async def test_o_opens_a_config_json_and_lists_the_model(tmp_path) -> None:
         # a bad path gets a message and changes nothing
         await pilot.press("o")
         await pilot.pause()
-        await pilot.press(*str(tmp_path / "nope.gguf"), "enter")
+        app.screen.query_one(Input).value = str(tmp_path / "nope.gguf")
+        await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert main(app).answer.model.id == opened.id

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from catalog.answers import Resolved, Selection, answer
+from catalog.answers import launch_for, Resolved, Selection, answer
 from catalog.faq import (
     PROMPT_TOKENS, answer_text, build_faq, bytes_per_token, commands_of, duration, gib, kv_terms,
-    launch_for, short_ctx, speed_formula, tokens, tps, _Ctx,
+    short_ctx, speed_formula, tokens, tps, _Ctx,
 )
 from core.estimate import FITS, NO, fit_on, gpus_needed, max_context
 from core.hardware import APPLE
@@ -182,7 +182,7 @@ def test_one_step_up_names_the_smallest_gpu_that_fits_the_next_quant(res) -> Non
 
 def test_commands_are_core_commands_for_the_selection(res) -> None:
     ans, faq = faq_for(res, kv_type="q8_0", sequences=2)
-    cmds = commands_of(launch_for(res, ans))
+    cmds = commands_of(launch_for(ans))
     shown = [h for _, h in faq.item("command").formula]
     for c in cmds:
         if c.available:

@@ -19,9 +19,9 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from catalog.answers import Answer, Resolved, Selection, answer
+from catalog.answers import launch_for, Answer, Resolved, Selection, answer
 from catalog.faq import (
-    CHART_CONTEXTS, TOOL_NAMES, Faq, answer_text, build_faq, commands_of, launch_for, short_ctx,
+    CHART_CONTEXTS, TOOL_NAMES, Faq, answer_text, build_faq, commands_of, short_ctx,
 )
 from tui.commands import MAIN, bindings
 from tui.screens.prompt import ContextPrompt, OpenModelPrompt
@@ -305,7 +305,7 @@ class MainScreen(Screen):
         """Copy the command of `tool` (core.commands' id), or of the first tool that runs the selection."""
         if self.answer is None:
             return
-        commands = [c for c in commands_of(launch_for(self.res, self.answer)) if tool in (None, c.tool)]
+        commands = [c for c in commands_of(launch_for(self.answer)) if tool in (None, c.tool)]
         if not commands or not commands[0].available:
             why = commands[0].notes[0] if commands and commands[0].notes else "no tool runs this selection"
             self.notify(f"Nothing copied: {why}", severity="warning")
