@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 # What each layer does for the sequence dimension. Attention layers keep a KV
 # cache that grows with the context ("full"), or up to a window ("sliding");
@@ -113,6 +113,14 @@ class Architecture:
             object.__setattr__(self, "moe_layers", (True,) * self.layers)
         if len(self.layer_kinds) != self.layers:
             raise ValueError(f"{len(self.layer_kinds)} layer kinds for {self.layers} layers")
+
+    def __hash__(self) -> int:
+        # Hashed on every cached estimate: compute it once (the per-layer tuples make it costly).
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
+            object.__setattr__(self, "_hash", h)
+        return h
 
     @property
     def gqa(self) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from core.arch import Architecture
 from core.hardware import Hardware
@@ -66,8 +67,10 @@ class Memory:
         return self.weights_bytes + self.kv_bytes + self.overhead_bytes
 
 
+@lru_cache(maxsize=8192)
 def memory(a: Architecture, q: Quantization, s: Settings) -> Memory:
-    """Weights + KV cache + overhead (overhead counted once per GPU)."""
+    """Weights + KV cache + overhead (overhead counted once per GPU). Cached: the inverse
+    questions (GPUs needed on each of 150 cards, longest context) ask for the same settings often."""
     w = weights(a, q)
     kv = kv_cache(a, s.context, s.kv_type, s.sequences)
     return Memory(q.name, w, kv, overhead_bytes(a, s.context, s.overhead, s.gpus), s.gpus, s.pp)
@@ -165,9 +168,10 @@ class ParallelPlan:
         return -(-self.gpus // GPUS_PER_NODE)
 
 
+@lru_cache(maxsize=1024)
 def parallel_plans(
     a: Architecture, limit: int = MAX_GPUS, per_node: int = GPUS_PER_NODE
-) -> list[ParallelPlan]:
+) -> tuple[ParallelPlan, ...]:
     """Valid ways to split `a` over up to `limit` GPUs, fewest GPUs first."""
     single = [ParallelPlan(n) for n in valid_tp_sizes(a, min(per_node, limit))]
     tp = single[-1].tp if single else 1
@@ -178,7 +182,7 @@ def parallel_plans(
         if plan.gpus not in seen:
             seen.add(plan.gpus)
             out.append(plan)
-    return out
+    return tuple(out)
 
 
 def plan_settings(s: Settings, plan: ParallelPlan) -> Settings:
@@ -244,7 +248,8 @@ def on_target(a: Architecture, q: Quantization, s: Settings, hw: Hardware, total
 
 def fit_on(a: Architecture, q: Quantization, s: Settings, hw: Hardware) -> str:
     """The fit state of `a` as `q` under `s` on `hw`."""
-    return fit_state(a, memory(a, q, replace(s, gpus=gpus_on(hw, s))), hw)
+    n = gpus_on(hw, s)
+    return fit_state(a, memory(a, q, s if n == s.gpus else replace(s, gpus=n)), hw)
 
 
 def max_context(a: Architecture, q: Quantization, s: Settings, hw: Hardware, state: str = FITS) -> int:

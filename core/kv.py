@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from core.arch import CONV, FULL, LINEAR, MAMBA, SLIDING, Architecture
 
@@ -67,8 +68,16 @@ def state_elements(a: Architecture, kind: str) -> int:
     return 0
 
 
+@lru_cache(maxsize=1024)
+def _states(a: Architecture) -> tuple[int, int]:
+    """(state elements of one sequence over all recurrent layers, how many layers keep a state)."""
+    states = [state_elements(a, k) for k in a.layer_kinds if k not in (FULL, SLIDING)]
+    return sum(states), sum(1 for s in states if s)
+
+
+@lru_cache(maxsize=8192)
 def kv_cache(a: Architecture, context: int, kv_type: str = "f16", sequences: int = 1) -> KvBreakdown:
-    """KV cache of `sequences` sequences of `context` tokens each."""
+    """KV cache of `sequences` sequences of `context` tokens each (cached: estimates ask repeatedly)."""
     if context < 0 or sequences < 1:
         raise ValueError("context must be >= 0 and sequences >= 1")
     per_elem = KV_TYPES[kv_type]
@@ -77,10 +86,9 @@ def kv_cache(a: Architecture, context: int, kv_type: str = "f16", sequences: int
     sliding = a.count(SLIDING)
     window_tokens = min(context, a.sliding_window) if sliding else 0
     elements = width * (full * context + sliding * window_tokens) * sequences
-    attention = int(elements * per_elem)
-    states = [state_elements(a, k) for k in a.layer_kinds if k not in (FULL, SLIDING)]
-    state = sum(states) * STATE_BYTES * sequences
-    return KvBreakdown(attention, state, full, sliding, sum(1 for s in states if s))
+    attention = elements * per_elem.numerator // per_elem.denominator
+    state, state_layers = _states(a)
+    return KvBreakdown(attention, state * STATE_BYTES * sequences, full, sliding, state_layers)
 
 
 def kv_bytes_per_token(a: Architecture, kv_type: str = "f16") -> Fraction:

@@ -9,6 +9,7 @@ kept in the order llama.cpp applies them, because the first match wins.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.arch import Architecture
 from core.ggml import TYPES
@@ -231,17 +232,24 @@ def _fit_blocks(type_name: str, row: int) -> str:
     return fallback if row % TYPES[fallback].block_size == 0 else "F16"
 
 
+@lru_cache(maxsize=256)
+def _prepared(a: Architecture) -> tuple[tuple[tuple[Tensor, bool], ...], int]:
+    """`a`'s tensors with whether llama-quantize may quantize each, and the attn_v count (once per model)."""
+    tensors = gguf_tensors(a)
+    n_attn_v = sum(1 for t in tensors if "attn_v.weight" in t.name or "attn_qkv.weight" in t.name)
+    return tuple((t, _quantizable(t)) for t in tensors), n_attn_v
+
+
 def tensor_types(a: Architecture, recipe: Recipe) -> list[tuple[Tensor, str]]:
     """Each GGUF tensor of `a` with the GGML type llama-quantize gives it under `recipe`."""
-    tensors = gguf_tensors(a)
     ft = recipe.ftype
     if ft not in DEFAULT_TYPE:
         raise KeyError(f"unknown llama.cpp ftype {ft!r}")
-    n_attn_v = sum(1 for t in tensors if "attn_v.weight" in t.name or "attn_qkv.weight" in t.name)
+    tensors, n_attn_v = _prepared(a)
     counters = _Counters()
     out: list[tuple[Tensor, str]] = []
-    for t in tensors:
-        if not _quantizable(t):
+    for t, quantizable in tensors:
+        if not quantizable:
             out.append((t, "F32"))
             continue
         if ft in UNQUANTIZED:
