@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from catalog.answers import Answer, Resolved, Selection, answer, launch_for
-from catalog.custom import add_to_catalog, resolve_custom_model
 from catalog.loader import Catalog, CatalogError, load_catalog
 from catalog.locations import cache_dir, config_dir
 from catalog.lookup import NotFound, model_texts, rank, resolve, target_texts
@@ -63,6 +62,8 @@ def find_model(cat: Catalog, query: str) -> ModelEntry:
     q = query.strip()
     if not any(q.lower() in (m.id, m.hf_repo.lower()) for m in cat.models.values()):
         # checked before fuzzy matching, so an unknown repo id is fetched, not matched to a neighbour
+        from catalog.custom import add_to_catalog, resolve_custom_model  # deferred: 25 ms, rarely needed
+
         entry = resolve_custom_model(q, cache_dir())
         if entry is not None:
             return add_to_catalog(cat, entry)

@@ -361,3 +361,19 @@ async def test_o_opens_a_config_json_and_lists_the_model(tmp_path) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert main(app).answer.model.id == opened.id
+
+
+async def test_survives_resizes_down_to_20x5_and_back() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for size in ((80, 24), (59, 15), (20, 5), (21, 6), (100, 30), (20, 5), (160, 48), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            screen = main(app)
+            tiny = size[0] < 60 or size[1] < 16
+            assert screen.has_class("-tiny") == tiny
+            assert app.screen.query_one("#too-small", Static).display == tiny
+        await pilot.press("2", "c")  # still answers keys afterwards
+        await pilot.pause()
+        assert isinstance(app.screen, ContextPrompt)
