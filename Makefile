@@ -1,5 +1,8 @@
 PYTHON ?= python3
 VENV := .venv
+# Some shells export PYTHONDONTWRITEBYTECODE; then every process (each CLI test, each
+# xdist worker) recompiles Textual and the project from source. Compile once instead.
+unexport PYTHONDONTWRITEBYTECODE
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
@@ -15,13 +18,13 @@ run: $(STAMP)
 	$(BIN)/vramtui $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 
 fuzz: $(STAMP)
-	VRAMTUI_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -n 2 -m fuzz
+	VRAMTUI_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -n 2 --dist worksteal -m fuzz
 
 clean:
 	rm -rf $(VENV) build *.egg-info

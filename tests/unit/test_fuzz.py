@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import cli
 from catalog.loader import CatalogError, load_catalog
 
-EXAMPLES = int(os.environ.get("VRAMTUI_FUZZ_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("VRAMTUI_FUZZ_EXAMPLES", "15"))
 pytestmark = pytest.mark.fuzz
 
 hostile_text = st.one_of(

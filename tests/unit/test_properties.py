@@ -17,7 +17,7 @@ from core.quant_mix import Recipe
 from core.quantization import Quantization
 from core.units import gib
 
-EXAMPLES = int(os.environ.get("VRAMTUI_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("VRAMTUI_FUZZ_EXAMPLES", "25"))
 
 # K-quant ladder in increasing bits: each step never stores a tensor in fewer bits.
 LADDER = ["Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "F16"]
