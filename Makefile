@@ -26,5 +26,11 @@ bench: $(STAMP)
 fuzz: $(STAMP)
 	VRAMTUI_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -n 2 --dist worksteal -m fuzz
 
+check: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/ruff check core catalog tui cli.py scripts tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n 2 --dist worksteal
+
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from catalog.answers import Answer, Resolved, Selection, answer, launch_for
+from catalog.entries import DeviceEntry, GpuEntry, ModelEntry
 from catalog.loader import Catalog, CatalogError, load_catalog
 from catalog.locations import cache_dir, config_dir
 from catalog.lookup import NotFound, model_texts, rank, resolve, target_texts
-from catalog.entries import DeviceEntry, GpuEntry, ModelEntry
 from core.kv import KV_TYPES
 
 MAX_CONTEXT = 100_000_000
@@ -381,7 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
     d.set_defaults(func=cmd_detect)
 
-    for name, helptext in (("models", "list models"), ("gpus", "list GPUs"), ("devices", "list unified-memory devices and systems")):
+    lists = (("models", "list models"), ("gpus", "list GPUs"), ("devices", "list unified-memory devices and systems"))
+    for name, helptext in lists:
         s = sub.add_parser(name, help=helptext)
         s.add_argument("query", nargs="?", help="filter (fuzzy)")
         s.add_argument("--json", action="store_true", help="print JSON")

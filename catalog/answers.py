@@ -8,11 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from catalog.loader import Catalog
 from catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry
+from catalog.loader import Catalog
 from core.arch import Architecture
 from core.estimate import (
-    FITS, NO, Memory, Settings, TargetEstimate, default_context, gpus_needed, memory, on_target,
+    FITS,
+    NO,
+    Memory,
+    Settings,
+    TargetEstimate,
+    default_context,
+    gpus_needed,
+    memory,
+    on_target,
     recommended_quant,
 )
 from core.hardware import Hardware

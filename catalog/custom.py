@@ -194,7 +194,8 @@ def _architecture(cfg: dict[str, Any], source: Path | str) -> Architecture:
 
 
 def _torch_dtype(cfg: dict[str, Any]) -> str:
-    text = cfg.get("text_config") if isinstance(cfg.get("text_config"), dict) else {}
+    nested = cfg.get("text_config")
+    text: dict[str, Any] = nested if isinstance(nested, dict) else {}
     for c in (cfg, text):
         for key in ("torch_dtype", "dtype"):
             if isinstance(c.get(key), str):
@@ -410,7 +411,9 @@ def _fetch(repo: str, folder: Path) -> None:
         import huggingface_hub
     except ImportError:
         raise CustomModelError(
-            repo, "fetching a repo needs huggingface_hub: pip install 'vramtui[hub]' (or pass a local config.json or .gguf)"
+            repo,
+            "fetching a repo needs huggingface_hub: pip install 'vramtui[hub]' "
+            "(or pass a local config.json or .gguf)",
         ) from None
     _quiet(huggingface_hub)
     token = os.environ.get("HF_TOKEN") or None  # None: huggingface_hub's own lookup (a saved login)
@@ -518,7 +521,8 @@ def _kind(e: BaseException) -> str:
         return "gated"
     if "RepositoryNotFoundError" in names or "RevisionNotFoundError" in names:
         return "missing"
-    if "RemoteEntryNotFoundError" in names or ("EntryNotFoundError" in names and "LocalEntryNotFoundError" not in names):
+    missing_file = "EntryNotFoundError" in names and "LocalEntryNotFoundError" not in names
+    if "RemoteEntryNotFoundError" in names or missing_file:
         return "entry"
     if status in (401, 403):
         return "gated"

@@ -13,17 +13,33 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from catalog.answers import Answer, QuantRow, Resolved, TargetRow, launch_for
-from core.commands import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchCommand
 from core.arch import FULL, SLIDING, Architecture
+from core.commands import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchCommand
 from core.estimate import (
-    FITS, NO, TIGHT, Settings, TargetEstimate, best_quant, fit_on, gpus_needed, max_context, memory,
+    FITS,
+    NO,
+    TIGHT,
+    Settings,
+    TargetEstimate,
+    best_quant,
+    fit_on,
+    gpus_needed,
+    max_context,
+    memory,
 )
 from core.hardware import APPLE, APPLE_OS_RESERVE, APPLE_SMALL_RAM_LIMIT, Hardware
 from core.kv import KV_TYPES, kv_width
 from core.overhead import OverheadModel
 from core.speed import (
-    ALL_REDUCE_S, BANDWIDTH_EFFICIENCY, FIXED_COST_S, PREFILL_UTILISATION, TP_SCALING, active_params,
-    active_weight_bytes, decode_speed, hardware_class,
+    ALL_REDUCE_S,
+    BANDWIDTH_EFFICIENCY,
+    FIXED_COST_S,
+    PREFILL_UTILISATION,
+    TP_SCALING,
+    active_params,
+    active_weight_bytes,
+    decode_speed,
+    hardware_class,
 )
 from core.units import GB, GIB
 
@@ -489,7 +505,7 @@ def q_local(c: _Ctx) -> FaqItem:
         f"Yes. {c.At()} it needs {gib(need)}: {len(gpus)} of {len(c.ans.gpus)} GPUs "
         f"and {len(devices)} of {len(c.ans.devices)} unified-memory devices in the catalog run it."
     )
-    consumer = _by_size(r for r in gpus if r.entry.segment == "consumer" and r.estimate.fit == FITS
+    consumer = _by_size(r for r in gpus if getattr(r.entry, "segment", "") == "consumer" and r.estimate.fit == FITS
                         and r.estimate.gpus == 1)
     if consumer:
         text += f" The smallest consumer GPU that fits it with headroom is the {consumer[0].entry.name}."

@@ -51,7 +51,7 @@ class ModelSchema(_Entry):
     config: dict[str, Any]
 
     @model_validator(mode="after")
-    def _config_describes_a_model(self) -> "ModelSchema":
+    def _config_describes_a_model(self) -> ModelSchema:
         try:
             architecture_from_config(self.config)
         except ConfigError as e:
@@ -82,7 +82,7 @@ class QuantSchema(_Entry):
     source: str = ""
 
     @model_validator(mode="after")
-    def _complete(self) -> "QuantSchema":
+    def _complete(self) -> QuantSchema:
         if self.kind == "gguf":
             if self.ftype not in DEFAULT_TYPE:
                 raise ValueError(f"ftype must be one of llama.cpp's ftypes, not {self.ftype!r}")
@@ -132,7 +132,7 @@ class DeviceSchema(_Entry):
     source: str = Text
 
     @model_validator(mode="after")
-    def _consistent(self) -> "DeviceSchema":
+    def _consistent(self) -> DeviceSchema:
         if self.kind == "multi_gpu" and self.gpu_count < 2:
             raise ValueError("a multi_gpu system needs gpu_count >= 2")
         if self.gpu_memory_gb > self.memory_gb:

@@ -247,7 +247,8 @@ def _server_model(spec: LaunchSpec, tool: str) -> tuple[list[str], list[str]] | 
         return ["--dtype", _DTYPES[q]], notes
     if spec.is_gguf:
         if tool == SGLANG:
-            return "SGLang serves Hugging Face checkpoints; pick BF16, FP8, AWQ-INT4 or GPTQ-INT4 to run it with SGLang."
+            return ("SGLang serves Hugging Face checkpoints; "
+                    "pick BF16, FP8, AWQ-INT4 or GPTQ-INT4 to run it with SGLang.")
         notes.append(
             "GGUF in vLLM is experimental and needs the vllm-gguf-plugin "
             "(pip install vllm-gguf-plugin); single-file GGUFs only."
@@ -260,7 +261,8 @@ def _server_model(spec: LaunchSpec, tool: str) -> tuple[list[str], list[str]] | 
             "FP8 weights are made from the 16-bit checkpoint at load time (online quantization)."
         ]
     if q.startswith(("EXL2", "EXL3")):
-        return f"{'vLLM' if tool == VLLM else 'SGLang'} does not load {q.split('-')[0]}; use ExLlamaV2/ExLlamaV3 (TabbyAPI)."
+        runtime = "vLLM" if tool == VLLM else "SGLang"
+        return f"{runtime} does not load {q.split('-')[0]}; use ExLlamaV2/ExLlamaV3 (TabbyAPI)."
     return (
         f"{q} needs a checkpoint published in that format (the server reads it from its "
         f"config.json); {spec.hf_repo} is not one."

@@ -12,8 +12,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.arch import (
-    CONV, FULL, LINEAR, MAMBA, MLP_ONLY, SLIDING,
-    Architecture, LinearAttention, Mamba, Mla, Moe, ShortConv,
+    CONV,
+    FULL,
+    LINEAR,
+    MAMBA,
+    MLP_ONLY,
+    SLIDING,
+    Architecture,
+    LinearAttention,
+    Mamba,
+    Mla,
+    Moe,
+    ShortConv,
 )
 
 
@@ -297,7 +307,8 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
                 n_groups=_int(c, "mamba_n_groups", "n_groups", default=1),
             )
         else:
-            d_inner = _int(c, "intermediate_size", default=expand * hidden) if mt in ("mamba", "falcon_mamba") else expand * hidden
+            pure_ssm = mt in ("mamba", "falcon_mamba")
+            d_inner = _int(c, "intermediate_size", default=expand * hidden) if pure_ssm else expand * hidden
             mamba = Mamba(
                 version=1,
                 d_inner=d_inner,

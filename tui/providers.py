@@ -7,10 +7,9 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from catalog.faq import TOOL_NAMES
-from catalog.lookup import score
+from catalog.lookup import model_texts, score
 from tui.commands import APP, COMMANDS, key_label
 from tui.screens.main import MainScreen
-from catalog.lookup import model_texts
 
 
 def _main_screen(provider: Provider) -> MainScreen | None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from snapshot_app import fixed_catalog
 
 from catalog.answers import Resolved
 from catalog.loader import Catalog
-from snapshot_app import fixed_catalog
 
 
 @pytest.fixture(scope="session")

@@ -3,19 +3,17 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, OptionList, Static
-
-from catalog.answers import Resolved, Selection, answer
-from catalog.answers import launch_for
-from catalog.faq import build_faq, commands_of, gib
-from catalog.lookup import rank
 from screen_text import cell, plain
 from snapshot_app import MODEL_ID, make_app
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from catalog.answers import Resolved, Selection, answer, launch_for
+from catalog.faq import build_faq, commands_of, gib
+from catalog.lookup import model_texts, rank
 from tui.app import VramApp
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.prompt import ContextPrompt
-from catalog.lookup import model_texts
 
 GIB = 2**30
 

@@ -5,9 +5,8 @@ Update after a deliberate change with `pytest tests/app --snapshot-update`, and 
 
 from __future__ import annotations
 
-from textual.pilot import Pilot
-
 from snapshot_app import make_app
+from textual.pilot import Pilot
 
 
 async def settle(pilot: Pilot) -> None:

@@ -22,7 +22,12 @@ from hypothesis import strategies as st
 
 from catalog.answers import Resolved, Selection, answer
 from catalog.custom import (
-    CustomModelError, add_to_catalog, from_path, is_repo_id, looks_like_path, resolve_custom_model,
+    CustomModelError,
+    add_to_catalog,
+    from_path,
+    is_repo_id,
+    looks_like_path,
+    resolve_custom_model,
 )
 from catalog.loader import Catalog, CatalogError
 from core.arch import CONV, FULL, SLIDING
@@ -372,7 +377,9 @@ def test_gguf_split_file_sums_every_shard(tmp_path) -> None:
     tensors = llama_tensors(layers=4)
     first, second = tensors[:20], tensors[20:]
     split = {"split.count": (U32, 2), "split.tensors.count": (U32, len(tensors))}
-    w1 = write_gguf(tmp_path / "Big-Q4_K_M-00001-of-00002.gguf", llama_kv(layers=4, **{**split, "split.no": (U32, 0)}), first)
+    w1 = write_gguf(
+        tmp_path / "Big-Q4_K_M-00001-of-00002.gguf", llama_kv(layers=4, **{**split, "split.no": (U32, 0)}), first
+    )
     w2 = write_gguf(tmp_path / "Big-Q4_K_M-00002-of-00002.gguf",
                     {**split, "split.no": (U32, 1)}, second)
     for name in ("Big-Q4_K_M-00001-of-00002.gguf", "Big-Q4_K_M-00002-of-00002.gguf"):
@@ -572,7 +579,8 @@ def test_repo_id_from_a_local_hub_matches_its_config_and_is_cached(tmp_path, hub
     cache = tmp_path / "cache"
     entry = resolve_custom_model(repo, cache)
     assert entry is not None and entry.hf_repo == repo and entry.params == LLAMA_PARAMS and entry.params_exact
-    assert (entry.downloads, entry.likes, entry.license, str(entry.release_date)) == (1234, 56, "llama3.1", "2024-07-18")
+    facts = (entry.downloads, entry.likes, entry.license, str(entry.release_date))
+    assert facts == (1234, 56, "llama3.1", "2024-07-18")
     assert entry.source == f"{hub.endpoint}/{repo}/blob/main/config.json"
     # the real client asked the local server (HF_ENDPOINT read at call time, not import time)
     assert ("GET", f"/{repo}/resolve/main/config.json") in hub.requests

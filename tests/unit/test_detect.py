@@ -397,7 +397,8 @@ def test_run_tool_timeout_failure_garbage(tmp_path, monkeypatch):
     _tool(
         tmp_path,
         "nvidia-smi",
-        'import sys; print("NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver."); sys.exit(9)',
+        'import sys; print("NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver."); '
+        "sys.exit(9)",
     )
     out, why = d.run_tool(["nvidia-smi"], 2.0)
     assert out is None and "exit status 9" in why and "NVIDIA-SMI has failed" in why

@@ -7,10 +7,21 @@ import re
 
 import pytest
 
-from catalog.answers import launch_for, Resolved, Selection, answer
+from catalog.answers import Resolved, Selection, answer, launch_for
 from catalog.faq import (
-    PROMPT_TOKENS, answer_text, build_faq, bytes_per_token, commands_of, duration, gib, kv_terms,
-    short_ctx, speed_formula, tokens, tps, _Ctx,
+    PROMPT_TOKENS,
+    _Ctx,
+    answer_text,
+    build_faq,
+    bytes_per_token,
+    commands_of,
+    duration,
+    gib,
+    kv_terms,
+    short_ctx,
+    speed_formula,
+    tokens,
+    tps,
 )
 from core.estimate import FITS, NO, fit_on, gpus_needed, max_context
 from core.hardware import APPLE

@@ -19,9 +19,15 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from catalog.answers import launch_for, Answer, Resolved, Selection, answer
+from catalog.answers import Answer, Resolved, Selection, answer, launch_for
 from catalog.faq import (
-    CHART_CONTEXTS, TOOL_NAMES, Faq, answer_text, build_faq, commands_of, short_ctx,
+    CHART_CONTEXTS,
+    TOOL_NAMES,
+    Faq,
+    answer_text,
+    build_faq,
+    commands_of,
+    short_ctx,
 )
 from tui.commands import MAIN, bindings
 from tui.screens.prompt import ContextPrompt, OpenModelPrompt

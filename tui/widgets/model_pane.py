@@ -16,9 +16,9 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from catalog.answers import Answer
+from catalog.entries import ModelEntry
 from catalog.loader import Catalog
 from catalog.lookup import SearchIndex, model_texts
-from catalog.entries import ModelEntry
 from tui.widgets.pane import Pane
 
 MAX_RESULTS = 50

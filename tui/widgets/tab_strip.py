@@ -19,13 +19,13 @@ class TabStrip(Widget):
     labels: reactive[dict[str, str]] = reactive(dict, always_update=True)
 
     class Selected(Message):
-        def __init__(self, strip: "TabStrip", key: str) -> None:
+        def __init__(self, strip: TabStrip, key: str) -> None:
             super().__init__()
             self.strip = strip
             self.key = key
 
         @property
-        def control(self) -> "TabStrip":
+        def control(self) -> TabStrip:
             return self.strip
 
     def __init__(self, labels: dict[str, str], *, id: str | None = None) -> None:
