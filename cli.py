@@ -266,6 +266,8 @@ def render_estimate(ans: Answer) -> None:
         f"\nMemory = weights {_gib(q.memory.weights_bytes)} + KV cache {_gib(q.memory.kv_bytes)}"
         f" + overhead {_gib(q.memory.overhead_bytes)} = [bold]{_gib(q.memory.total_bytes)}[/] at {sel.quant}"
     )
+    if target:
+        _render_plan(con, ans)
     for label, rows in (("GPUs", ans.gpus), ("devices", ans.devices)):
         runnable = ans.runnable(rows)
         con.print(f"\n[bold]{len(runnable)} of {len(rows)} {label}[/] can run it at {sel.quant}")
@@ -282,6 +284,30 @@ def render_estimate(ans: Answer) -> None:
         con.print(tt)
         if len(runnable) > TOP_TARGETS:
             con.print(f"[dim]… {len(runnable) - TOP_TARGETS} more (vramtui estimate --json lists all)[/]")
+
+
+def _render_plan(con: Any, ans: Answer) -> None:
+    """On a target: what to do when it does not fit, and the commands that run it."""
+    t = ans.quant_row.on_target
+    assert t is not None
+    extra = launch_json(ans)
+    needed = extra["gpus_needed"]
+    if t.fit == "no":
+        if needed:
+            con.print(f"It fits {needed} × {t.hardware.name} (tensor parallel) with headroom.")
+        off = extra["offload"]
+        if off:
+            con.print(
+                f"Partial offload (llama.cpp -ngl {off['gpu_layers']}): {off['gpu_layers']} of "
+                f"{off['total_layers']} layers on the GPU, the rest in system RAM "
+                f"({off['ram_bandwidth_gbps']:g} GB/s): ~{off['tokens_per_second']:.1f} tok/s."
+            )
+    con.print("\n[bold]Run it[/]")
+    for tool, c in extra["commands"].items():
+        if c["command"]:
+            con.print(f"[dim]{tool:9}[/] {c['command']}", soft_wrap=True)
+        else:
+            con.print(f"[dim]{tool:9} {c['notes'][0] if c['notes'] else 'not available'}[/]")
 
 
 def render_list(table: str, entries: list[Any]) -> None:

@@ -101,3 +101,14 @@ def test_cli_and_core_do_not_import_textual() -> None:
            "assert 'textual' not in sys.modules, 'textual imported'"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
+
+
+def test_text_output_on_a_small_target_offers_more_gpus_offload_and_commands() -> None:
+    r = run("estimate", "llama-3.1-70b-instruct", "--gpu", "rtx-4090", env={"COLUMNS": "200"})
+    assert r.returncode == 0
+    d = json.loads(run("estimate", "llama-3.1-70b-instruct", "--gpu", "rtx-4090", "--json").stdout)
+    off = d["offload"]
+    assert f"It fits {d['gpus_needed']} × NVIDIA GeForce RTX 4090" in r.stdout
+    assert f"llama.cpp -ngl {off['gpu_layers']}): {off['gpu_layers']} of {off['total_layers']} layers" in r.stdout
+    assert d["commands"]["llama.cpp"]["command"] in r.stdout
+    assert d["commands"]["vllm"]["command"] in r.stdout
