@@ -70,9 +70,25 @@ def find_model(cat: Catalog, query: str) -> ModelEntry:
     return resolve(list(cat.models.values()), query, model_texts, lambda m: m.id, "model")
 
 
+_APPLE_CHIP = re.compile(r"\b(m\d+(?:\s+(?:pro|max|ultra))?)\b.*?(\d+)\s*gb", re.IGNORECASE)
+
+
 def find_target(cat: Catalog, query: str) -> GpuEntry | DeviceEntry:
     items: list[GpuEntry | DeviceEntry] = [*cat.gpus.values(), *cat.devices.values()]
-    return resolve(items, query, target_texts, lambda g: g.name, "GPU or device")
+    try:
+        return resolve(items, query, target_texts, lambda g: g.name, "GPU or device")
+    except NotFound:
+        # Macs are named after one machine per chip and memory size ("Mac mini M4 Pro (24 GB)"):
+        # "MacBook Pro 14 M4 Pro 24GB" means the same chip and memory.
+        m = _APPLE_CHIP.search(query)
+        if m:
+            chip, gb = " ".join(m.group(1).lower().split()), float(m.group(2))
+            same = [d for d in cat.devices.values()
+                    if d.kind == "apple" and d.memory_gb == gb
+                    and re.match(re.escape(chip) + r"\b", d.chip.lower())]
+            if len(same) >= 1 and len({d.bandwidth_gbps for d in same}) == 1:
+                return same[0]
+        raise
 
 
 def find_quant(cat: Catalog, query: str) -> str:
@@ -362,7 +378,7 @@ def _list(args: argparse.Namespace, table: str) -> int:
     entries = list(cat.table(table).values())
     if args.query:
         texts = model_texts if table == "models" else target_texts
-        entries = rank(entries, args.query, texts)
+        entries = rank(entries, " ".join(args.query), texts)
     if args.json:
         print(json.dumps([e.to_dict() for e in entries], indent=2))
         return 0
@@ -410,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     lists = (("models", "list models"), ("gpus", "list GPUs"), ("devices", "list unified-memory devices and systems"))
     for name, helptext in lists:
         s = sub.add_parser(name, help=helptext)
-        s.add_argument("query", nargs="?", help="filter (fuzzy)")
+        s.add_argument("query", nargs="*", help="filter (fuzzy)")
         s.add_argument("--json", action="store_true", help="print JSON")
         s.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
         s.set_defaults(func=lambda a, table=name: _list(a, table))

@@ -112,3 +112,15 @@ def test_text_output_on_a_small_target_offers_more_gpus_offload_and_commands() -
     assert f"llama.cpp -ngl {off['gpu_layers']}): {off['gpu_layers']} of {off['total_layers']} layers" in r.stdout
     assert d["commands"]["llama.cpp"]["command"] in r.stdout
     assert d["commands"]["vllm"]["command"] in r.stdout
+
+
+def test_a_mac_is_found_by_chip_and_memory_whatever_the_chassis() -> None:
+    d = json.loads(run("estimate", "qwen3-8b", "--gpu", "MacBook Pro 14 M4 Pro (24 GB)", "--json").stdout)
+    assert d["target"]["name"] == "Mac mini M4 Pro (24 GB)"
+    r = run("estimate", "qwen3-8b", "--gpu", "MacBook Pro M4 Pro 20GB")  # no such memory size
+    assert r.returncode == 2 and "not found" in r.stderr
+
+
+def test_list_queries_take_several_words() -> None:
+    d = json.loads(run("devices", "m4", "pro", "--json").stdout)
+    assert d and all("M4 Pro" in x["name"] for x in d[:3])
