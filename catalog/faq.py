@@ -285,7 +285,7 @@ def overhead_formula(c: _Ctx) -> Term:
     per_gpu = f"{model.runtime_bytes / GB:.1f} GB runtime"
     if model.compute_buffer:
         per_gpu += (
-            f" + 4 B × {model.ubatch} × ({a.vocab:,} + 4 × {a.hidden:,})"
+            f" + 4 B × {model.ubatch} × ({a.vocab:,} + {a.hidden:,})"
             f" + 2 B × {model.ubatch} × {s.context:,}"
         )
     if s.gpus > 1:

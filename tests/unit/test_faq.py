@@ -61,6 +61,18 @@ def test_memory_answer_and_formula_add_up_to_the_core(res) -> None:
     assert f"{m.kv_bytes / 2**30:.2f} GiB" in " ".join(h for _, h in item.formula)
 
 
+def test_overhead_formula_evaluates_to_the_cores_overhead(res) -> None:
+    for kw in ({}, {"context": 32768}, {"gpus": 2, "target": "rtx-4090"}):
+        ans, faq = faq_for(res, **kw)
+        text = dict(faq.item("memory").formula)["Overhead"]
+        runtime, ubatch, vocab, hidden, ubatch2, context = (
+            float(x.replace(",", "")) for x in re.findall(r"[\d.,]+\d", text)[:6]
+        )
+        per_gpu = runtime * 1e9 + 4 * ubatch * (vocab + hidden) + 2 * ubatch2 * context
+        gpus = ans.settings.gpus
+        assert round(per_gpu * gpus) == ans.quant_row.memory.overhead_bytes
+
+
 def test_kv_formula_terms_reproduce_the_core_for_every_model(catalog) -> None:
     """tokens × layers × width × bytes × sequences, as shown, equals the core's KV bytes (all attention kinds)."""
     for model in catalog.models.values():
