@@ -78,6 +78,11 @@ class Resolved:
     def hardware(self, target_id: str) -> Hardware | None:
         return self.gpus.get(target_id) or self.devices.get(target_id)
 
+    def add_gpu(self, entry: GpuEntry) -> None:
+        """Add a GPU that is not in the built-in catalog (this machine's unknown card) as a target."""
+        self.catalog.gpus[entry.id] = entry
+        self.gpus[entry.id] = entry.hardware()
+
 
 def settings_for(a: Architecture, sel: Selection) -> Settings:
     context = default_context(a) if sel.context is None else min(sel.context, a.context)

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from catalog.answers import Resolved, Selection, answer, launch_for
 from catalog.faq import build_faq, commands_of, gib
 from catalog.lookup import model_texts, rank
+from core.estimate import fit_on
 from tui.app import VramApp
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
@@ -375,3 +376,26 @@ async def test_survives_resizes_down_to_20x5_and_back() -> None:
         await pilot.press("2", "c")  # still answers keys afterwards
         await pilot.pause()
         assert isinstance(app.screen, ContextPrompt)
+
+
+async def test_this_machine_with_a_card_the_catalog_lacks(monkeypatch) -> None:
+    """An NVIDIA A10G (AWS) is not in the catalog: it is targeted with its detected memory."""
+    import catalog.detect as detect
+    from core.hardware import GPU, Hardware
+
+    a10g = Hardware("NVIDIA A10G", "NVIDIA", GPU, 23028 * 2**20, 0.0)
+    monkeypatch.setattr(detect, "detect_machine", lambda: None)
+    monkeypatch.setattr(detect, "machine_target", lambda machine, cat: detect.MachineTarget(
+        a10g, "NVIDIA A10G (bandwidth unknown)", None, False))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("D")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = main(app)
+        assert screen.target == "this-machine"
+        on = screen.answer.quant_row.on_target
+        assert on is not None and on.usable_bytes == 23028 * 2**20
+        assert on.fit == fit_on(screen.answer.model.architecture, screen.res.quants[screen.quant],
+                                screen.answer.settings, a10g)
+        assert "This machine: NVIDIA A10G" in plain(app.screen.query_one("#selection", Static))

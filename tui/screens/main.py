@@ -295,9 +295,24 @@ class MainScreen(Screen):
         if hw is None:
             self.notify(f"This machine: {found.label}. " + "; ".join(found.notes), severity="warning", timeout=8)
             return
-        if found.catalog_id is None:
+        if found.catalog_id is None and hw.is_unified:
             self.notify(f"This machine: {found.label} is not in the catalog; pick the nearest entry with t.",
                         severity="warning", timeout=8)
+            return
+        if found.catalog_id is None:
+            # A card the catalog lacks: target it with what was detected (its memory; speed unknown).
+            from catalog.entries import GpuEntry
+
+            entry = GpuEntry(
+                id="this-machine", name=f"This machine: {hw.name}", vendor=hw.vendor if hw.vendor in
+                ("NVIDIA", "AMD", "Intel") else "Other", memory_gb=hw.memory_bytes / 2**30,
+                bandwidth_gbps=hw.bandwidth_gbps, segment="consumer", year=2026, source="detected",
+            )
+            self.res.add_gpu(entry)
+            self.target = entry.id
+            self.gpus = hw.gpu_count
+            self.notify(f"Target: this machine, {found.label} (not in the catalog: speed unknown). "
+                        + "; ".join(found.notes), severity="warning", timeout=8)
             return
         self.target = found.catalog_id
         if found.catalog_id in self.res.catalog.gpus:
