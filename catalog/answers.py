@@ -156,4 +156,6 @@ def launch_for(ans: Answer):  # -> core.commands.Launch
     qc = m.config.get("quantization_config")
     fmt = qc.get("quant_method") if isinstance(qc, dict) else None
     q = m.quantization(ans.quant_row.entry.to_core())
-    return launch(m.architecture, q, ans.settings, hw, m.hf_repo, checkpoint_format=fmt)
+    # A model read from a .gguf runs from that very file at its own quantization.
+    path = m.source if m.gguf_file is not None and q.name == m.file_quant else None
+    return launch(m.architecture, q, ans.settings, hw, m.hf_repo, checkpoint_format=fmt, gguf_path=path)

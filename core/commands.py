@@ -87,6 +87,7 @@ class LaunchSpec:
     gpu_layers: int | None = None  # -ngl for a partial offload; None: every layer on the GPU
     memory_fraction: float = DEFAULT_MEMORY_FRACTION
     gguf_repo: str | None = None  # a repo holding GGUF files of this model, if known
+    gguf_path: str | None = None  # the local GGUF file the model was read from, if any
     checkpoint_format: str | None = None  # quant_method of the repo's own weights (config.json)
     name: str = ""  # short model name for file and Ollama model names
     local_gpus: int = 1  # GPUs llama.cpp and Ollama use on this one machine
@@ -135,8 +136,13 @@ def repo_name(spec: LaunchSpec) -> str:
 
 
 def gguf_file_name(spec: LaunchSpec) -> str:
-    """The file name GGUF publishers use: <Model>-<QUANT>.gguf."""
-    return f"{spec.hf_repo.split('/')[-1]}-{spec.quant}.gguf"
+    """The local file: the one the model was read from, else the name publishers use, <Model>-<QUANT>.gguf."""
+    return spec.gguf_path or f"{spec.hf_repo.split('/')[-1]}-{spec.quant}.gguf"
+
+
+def _local_gguf(spec: LaunchSpec) -> str:
+    path = gguf_file_name(spec)
+    return path if spec.gguf_path else f"./{path}"
 
 
 def _ngl(spec: LaunchSpec) -> int:
@@ -159,9 +165,11 @@ def llama_cpp(spec: LaunchSpec) -> LaunchCommand:
         argv += ["-hf", f"{spec.gguf_repo}:{spec.quant}"]
     else:
         argv += ["-m", gguf_file_name(spec)]
-        notes.append(
-            f"-m expects the GGUF file on disk ({gguf_file_name(spec)}); with a GGUF repo use -hf REPO:{spec.quant}."
-        )
+        if not spec.gguf_path:
+            notes.append(
+                f"-m expects the GGUF file on disk ({gguf_file_name(spec)}); "
+                f"with a GGUF repo use -hf REPO:{spec.quant}."
+            )
     argv += ["-c", str(spec.context * spec.sequences), "-np", str(spec.sequences)]
     argv += ["-ngl", str(_ngl(spec))]
     if spec.gpu_layers is not None and spec.gpu_layers < spec.layers + 1:
@@ -190,7 +198,7 @@ def ollama(spec: LaunchSpec) -> LaunchCommand:
     if not spec.is_gguf:
         return LaunchCommand(OLLAMA, (), (f"Ollama runs GGUF models; {spec.quant} is not one.",))
     source = (
-        f"hf.co/{spec.gguf_repo}:{spec.quant}" if spec.gguf_repo else f"./{gguf_file_name(spec)}"
+        f"hf.co/{spec.gguf_repo}:{spec.quant}" if spec.gguf_repo else _local_gguf(spec)
     )
     model = _slug(f"{repo_name(spec)}-{spec.quant}")
     modelfile = f"FROM {source}\\nPARAMETER num_ctx {spec.context}\\n"
@@ -204,7 +212,7 @@ def ollama(spec: LaunchSpec) -> LaunchCommand:
         f"`/set parameter num_ctx {spec.context}` does the same, and "
         f"OLLAMA_CONTEXT_LENGTH={spec.context} ollama serve sets the server default."
     ]
-    if not spec.gguf_repo:
+    if not spec.gguf_repo and not spec.gguf_path:
         notes.append(
             f"FROM expects {gguf_file_name(spec)} next to the Modelfile; "
             f"with a GGUF repo use FROM hf.co/REPO:{spec.quant}."
@@ -275,7 +283,7 @@ def vllm(spec: LaunchSpec) -> LaunchCommand:
         return LaunchCommand(VLLM, (), (model_args,))
     extra, notes = model_args
     if spec.is_gguf and spec.quant not in _DTYPES:
-        model = f"{spec.gguf_repo}:{spec.quant}" if spec.gguf_repo else f"./{gguf_file_name(spec)}"
+        model = f"{spec.gguf_repo}:{spec.quant}" if spec.gguf_repo else _local_gguf(spec)
     else:
         model = spec.hf_repo
     argv = ["vllm", "serve", model, *extra]
@@ -396,6 +404,7 @@ def launch(
     *,
     name: str = "",
     gguf_repo: str | None = None,
+    gguf_path: str | None = None,
     checkpoint_format: str | None = None,
     ram_bandwidth_gbps: float = DEFAULT_RAM_BANDWIDTH_GBPS,
     ram_bytes: int | None = None,
@@ -470,6 +479,7 @@ def launch(
         gpu_layers=offload.gpu_layers if offload else None,
         memory_fraction=fraction,
         gguf_repo=gguf_repo,
+        gguf_path=gguf_path,
         checkpoint_format=checkpoint_format,
         name=name,
         local_gpus=local_gpus,

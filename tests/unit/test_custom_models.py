@@ -658,3 +658,21 @@ def test_offline_mode_is_honoured_without_touching_the_network(tmp_path, monkeyp
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # the discard port: nothing answers
     with pytest.raises(CustomModelError, match=r"org/model: HF_HUB_OFFLINE is set, and org/model is not in the cache"):
         resolve_custom_model("org/model", tmp_path)
+
+
+def test_a_gguf_file_model_runs_from_that_file(tmp_path) -> None:
+    import json as _json
+    import subprocess
+    import sys
+
+    path = tmp_path / "my models" / "Tiny-Q4_K_M.gguf"
+    path.parent.mkdir()
+    write_gguf(path, llama_kv(layers=2), llama_tensors(layers=2))
+    r = subprocess.run([sys.executable, "-m", "cli", "estimate", str(path), "--gpu", "rtx-4090", "--json"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    commands = _json.loads(r.stdout)["commands"]
+    import shlex
+
+    assert shlex.split(commands["llama.cpp"]["command"])[:3] == ["llama-server", "-m", str(path)]
+    assert str(path) in shlex.split(commands["ollama"]["command"])[1]
