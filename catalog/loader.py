@@ -119,7 +119,10 @@ def _sources(extra_dirs: Iterable[Path], builtin: bool) -> list[Path]:
 
 def _cache_key(files: list[Path]) -> str:
     h = hashlib.sha256(f"{CACHE_FORMAT} {__version__} {sys.version_info[:2]}".encode())
-    for p in files:
+    # The pickled entries must match the code that reads them: an upgrade (or an edit) of the
+    # entry classes or the core they hold invalidates the cache even without a version bump.
+    code = [Path(__file__).parent / "entries.py", *sorted((Path(__file__).parent.parent / "core").glob("*.py"))]
+    for p in [*code, *files]:
         st = p.stat()
         h.update(f"\0{p.resolve()}\0{st.st_size}\0{st.st_mtime_ns}".encode())
     return h.hexdigest()[:32]

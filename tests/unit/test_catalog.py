@@ -165,3 +165,25 @@ def test_catalog_is_bigger_than_the_seed_pages(catalog) -> None:
     families = {m.publisher for m in catalog.models.values()}
     for publisher in ("Meta", "DeepSeek", "Qwen", "Mistral AI", "Google", "Microsoft", "OpenAI", "IBM"):
         assert publisher in families, publisher
+
+
+def test_validated_catalog_cache_is_reused_and_invalidated(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    user = write(tmp_path, "mine.toml", GPU)
+    first = load_catalog([user], cache_dir=cache)
+    assert len(list(cache.glob("catalog-*.pickle"))) == 1
+    # An unchanged catalog loads from the cache, without importing pydantic at all.
+    code = ("import sys; from pathlib import Path; from catalog.loader import load_catalog; "
+            f"c = load_catalog([Path({str(user)!r})], cache_dir=Path({str(cache)!r})); "
+            "assert 'pydantic' not in sys.modules; print(c.gpus['my-card'].memory_gb)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=dict(os.environ))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "48.0" == str(first.gpus["my-card"].memory_gb)
+    # Editing a file invalidates it.
+    (user / "mine.toml").write_text(GPU.replace("memory_gb = 48", "memory_gb = 128"))  # size changes too
+    assert load_catalog([user], cache_dir=cache).gpus["my-card"].memory_gb == 128
+    assert len(list(cache.glob("catalog-*.pickle"))) == 1
