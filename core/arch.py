@@ -13,7 +13,6 @@ LINEAR = "linear"  # gated delta-net / linear attention (Qwen3-Next)
 MAMBA = "mamba"  # Mamba 1 or 2 selective state space (Jamba, Granite 4, Nemotron-H)
 CONV = "conv"  # short convolution (LFM2)
 MLP_ONLY = "mlp"
-ATTENTION_KINDS = (FULL, SLIDING)
 LAYER_KINDS = (FULL, SLIDING, LINEAR, MAMBA, CONV, MLP_ONLY)
 
 

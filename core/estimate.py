@@ -5,7 +5,7 @@ Everything here is a pure function of frozen values; results are frozen too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -289,8 +289,3 @@ def recommended_quant(
     if hw is None:
         return next((q for q in quants if q.name == RECOMMENDED_DEFAULT), None)
     return best_quant(a, quants, s, hw)
-
-
-def count_fitting(a: Architecture, q: Quantization, s: Settings, targets: Iterable[Hardware]) -> int:
-    """How many targets run the model (fits or tight)."""
-    return sum(1 for hw in targets if fit_on(a, q, s, hw) != NO)

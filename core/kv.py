@@ -89,8 +89,3 @@ def kv_cache(a: Architecture, context: int, kv_type: str = "f16", sequences: int
     attention = elements * per_elem.numerator // per_elem.denominator
     state, state_layers = _states(a)
     return KvBreakdown(attention, state * STATE_BYTES * sequences, full, sliding, state_layers)
-
-
-def kv_bytes_per_token(a: Architecture, kv_type: str = "f16") -> Fraction:
-    """Bytes the cache grows by per token of context, while every attention layer still grows."""
-    return kv_width(a) * (a.count(FULL) + a.count(SLIDING)) * KV_TYPES[kv_type]
