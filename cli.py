@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from catalog import __version__
 from catalog.answers import Answer, Resolved, Selection, answer, launch_for
 from catalog.entries import DeviceEntry, GpuEntry, ModelEntry
 from catalog.loader import Catalog, CatalogError, load_catalog
@@ -398,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="vramtui",
         description="Can I run this LLM on this GPU? Memory, fit, speed — in the terminal.",
     )
+    p.add_argument("--version", action="version", version=f"vramtui {__version__}")
     p.add_argument("--model", help="open the app with this model selected")
     p.add_argument("--gpu", help="open the app with this GPU or device as the target")
     p.add_argument("--context", help="open the app at this context (2048, 8k, 128K, max)")
@@ -405,7 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     e = sub.add_parser("estimate", help="memory, fit and speed of a model")
-    e.add_argument("model", metavar="MODEL", nargs="+", help="catalog id, Hugging Face repo id, or a name")
+    e.add_argument("model", metavar="MODEL", nargs="+",
+                   help="catalog id, Hugging Face repo id, a name, or a path to a config.json, its folder or a .gguf")
     e.add_argument("--quant", "-q", help="quantization (default: a GGUF file's own, else Q4_K_M)")
     e.add_argument("--context", "-c", help="tokens per sequence: 2048, 8k, 128K or max (default 8k)")
     e.add_argument("--kv-type", choices=sorted(KV_TYPES), default="f16", help="KV cache type (default f16)")
