@@ -190,6 +190,12 @@ def plan_settings(s: Settings, plan: ParallelPlan) -> Settings:
     return replace(s, gpus=plan.gpus, pp=plan.pp)
 
 
+@lru_cache(maxsize=1024)
+def plan_needs(a: Architecture, q: Quantization, s: Settings) -> tuple[tuple[ParallelPlan, int], ...]:
+    """Each valid parallel plan with the bytes its busiest GPU holds (the same for every card)."""
+    return tuple((plan, per_gpu_bytes(a, memory(a, q, plan_settings(s, plan)))) for plan in parallel_plans(a))
+
+
 def plan_needed(a: Architecture, q: Quantization, s: Settings, hw: Hardware) -> ParallelPlan | None:
     """The smallest plan on identical copies of `hw` that fits with headroom; None if over MAX_GPUS.
 
@@ -198,10 +204,10 @@ def plan_needed(a: Architecture, q: Quantization, s: Settings, hw: Hardware) -> 
     """
     if hw.is_unified or hw.gpu_count > 1:
         return ParallelPlan(1) if fit_on(a, q, s, hw) == FITS else None
-    for plan in parallel_plans(a):
-        if fit_on(a, q, plan_settings(s, plan), hw) == FITS:
-            return plan
-    return None
+    if s.gpus == 1 and fit_state(a, memory(a, q, s), hw) == FITS:
+        return ParallelPlan(1)
+    limit = hw.memory_bytes * FITS_MARGIN
+    return next((plan for plan, need in plan_needs(a, q, s) if need <= limit), None)
 
 
 def gpus_needed(a: Architecture, q: Quantization, s: Settings, hw: Hardware) -> int | None:
