@@ -454,7 +454,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _open_app(args)
         return args.func(args)
     except (UsageError, NotFound, CatalogError) as e:
-        print(f"vramtui: {e}", file=sys.stderr)
+        # One line, whatever the user typed (a name may hold a newline or control characters).
+        message = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(e))
+        print(f"vramtui: {message}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

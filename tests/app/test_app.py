@@ -399,3 +399,23 @@ async def test_this_machine_with_a_card_the_catalog_lacks(monkeypatch) -> None:
         assert on.fit == fit_on(screen.answer.model.architecture, screen.res.quants[screen.quant],
                                 screen.answer.settings, a10g)
         assert "This machine: NVIDIA A10G" in plain(app.screen.query_one("#selection", Static))
+
+
+async def test_mashing_keys_never_breaks_the_app() -> None:
+    """Keys drawn from every binding, plus stray characters, in a fixed random order."""
+    import random
+
+    rng = random.Random(20261128)
+    keys = ["1", "2", "3", "4", "slash", "escape", "enter", "c", "k", "s", "S", "g", "G", "t", "T", "a",
+            "left_square_bracket", "right_square_bracket", "d", "r", "v", "m", "f", "up", "down",
+            "pagedown", "pageup", "tab", "x", "9", "question_mark", "o", "Y"]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        for _ in range(70):
+            await pilot.press(rng.choice(keys))
+        await pilot.pause()
+        while not isinstance(app.screen, MainScreen):  # close whatever modal is open
+            await pilot.press("escape")
+            await pilot.pause()
+        assert main(app).answer is not None and app.return_code is None
