@@ -66,11 +66,6 @@ _TYPES = [
 TYPES: dict[str, BlockType] = {t.name: t for t in _TYPES}
 
 
-def block_type(name: str) -> BlockType:
-    """The block type called `name` (case-insensitive); KeyError if ggml has none."""
-    return TYPES[name.upper()]
-
-
 def tensor_bytes(type_name: str, shape: tuple[int, ...]) -> int:
     """Bytes of a tensor of GGML shape `shape` (ne0 first: the row length) in `type_name`."""
     t = TYPES[type_name]

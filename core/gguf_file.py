@@ -63,10 +63,6 @@ class GgufFile:
     def parameters(self) -> int:
         return sum(t.elements for t in self.tensors if t.name not in _NOT_PARAMS)
 
-    @property
-    def data_bytes(self) -> int:
-        return sum(self.padded(t.nbytes) for t in self.tensors)
-
     def padded(self, n: int) -> int:
         return -(-n // self.alignment) * self.alignment
 

@@ -69,14 +69,6 @@ class OffloadPlan:
     fits_in_ram: bool | None  # None when the machine's RAM is unknown
 
     @property
-    def repeating_layers_on_gpu(self) -> int:
-        return max(0, self.gpu_layers - 1)
-
-    @property
-    def cpu_layers(self) -> int:
-        return self.total_layers - self.gpu_layers
-
-    @property
     def all_on_gpu(self) -> bool:
         return self.gpu_layers >= self.total_layers
 

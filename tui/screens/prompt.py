@@ -65,6 +65,3 @@ class OpenModelPrompt(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-    def show_error(self, message: str) -> None:
-        self.query_one("#prompt-message", Static).update(message)
