@@ -176,6 +176,8 @@ def estimate_json(ans: Answer) -> dict[str, Any]:
             "id": ans.selection.target, "name": t.hardware.name, "fit": t.fit,
             "required_bytes": t.required_bytes, "usable_bytes": t.usable_bytes,
             "tokens_per_second": round(t.tokens_per_second, 1),
+            "prefill_tokens_per_second": round(t.prefill_tokens_per_second, 1),
+            "max_context": longest_context(ans),
         }
     out.update(launch_json(ans))
     return out
@@ -303,10 +305,24 @@ def render_estimate(ans: Answer) -> None:
             con.print(f"[dim]… {len(runnable) - TOP_TARGETS} more (vramtui estimate --json lists all)[/]")
 
 
-def _render_plan(con: Any, ans: Answer) -> None:
-    """On a target: what to do when it does not fit, and the commands that run it."""
+def longest_context(ans: Answer) -> int:
+    """The longest context at which the selected quant fits the target with headroom (0: none)."""
+    from core.estimate import max_context
+
     t = ans.quant_row.on_target
     assert t is not None
+    q = ans.model.quantization(ans.quant_row.entry.to_core())
+    return max_context(ans.model.architecture, q, ans.settings, t.hardware)
+
+
+def _render_plan(con: Any, ans: Answer) -> None:
+    """On a target: the longest context, what to do when it does not fit, and the commands that run it."""
+    t = ans.quant_row.on_target
+    assert t is not None
+    longest = longest_context(ans)
+    if longest:
+        con.print(f"Longest context that fits {t.hardware.name} with headroom at {ans.selection.quant}: "
+                  f"{longest:,} tokens.")
     extra = launch_json(ans)
     needed = extra["gpus_needed"]
     if t.fit == "no":

@@ -34,7 +34,7 @@ from core.speed import (
     ALL_REDUCE_S,
     BANDWIDTH_EFFICIENCY,
     FIXED_COST_S,
-    PREFILL_UTILISATION,
+    prefill_utilisation,
     TP_SCALING,
     active_params,
     active_weight_bytes,
@@ -330,7 +330,7 @@ def prefill_formula(c: _Ctx, e: TargetEstimate) -> tuple[Term, ...]:
     return (
         ("First token", "= 2 × active params × prompt tokens ÷ (peak FLOP/s × utilisation)"),
         ("", f"= 2 × {active / 1e9:.2f}B × {PROMPT_TOKENS:,} ÷ ({hw.fp16_tflops:,g} TFLOP/s{gpus}"
-             f" × {PREFILL_UTILISATION}) = {duration(seconds)} on {hw.name}"),
+             f" × {prefill_utilisation(hw)}) = {duration(seconds)} on {hw.name}"),
     )
 
 

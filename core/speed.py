@@ -35,8 +35,16 @@ FIXED_COST_S = {
     APPLE: 0.0050,
     "unified": 0.0040,
 }
-# Fraction of peak FP16 tensor FLOP/s reached in llama-bench pp512.
-PREFILL_UTILISATION = 0.45
+# Fraction of the catalog's dense FP16 TFLOP/s that llama-bench pp512 reaches (Llama-2-7B Q4_0):
+# GeForce cards ~1.0 (llama.cpp's int8/FP16-accumulate kernels beat the FP32-accumulate figure:
+# 3060 1.11, 3090 0.96, 4090 1.18, 5080 1.11, 5090 0.94); datacenter parts far less of their
+# huge tensor peaks at batch 512 (A100 0.22, H100 0.15). Other classes: no published data, 0.45.
+PREFILL_UTILISATION = {"nvidia-consumer": 1.0, "nvidia-datacenter": 0.2}
+DEFAULT_PREFILL_UTILISATION = 0.45
+
+
+def prefill_utilisation(hw: Hardware) -> float:
+    return PREFILL_UTILISATION.get(hardware_class(hw), DEFAULT_PREFILL_UTILISATION)
 # Tensor parallelism: each extra GPU adds its bandwidth at this rate, and every layer
 # then waits for two all-reduces (after attention and after the FFN) of ~20 µs each
 # over NVLink at batch 1 — which is why 8 GPUs do not decode 8× faster.
@@ -106,5 +114,5 @@ def prefill_tokens_per_second(hw: Hardware, active: int, gpus: int = 1) -> float
     """Prompt tokens processed per second (0 when the hardware's FLOP/s are unknown)."""
     if hw.fp16_tflops <= 0 or active <= 0:
         return 0.0
-    flops = hw.fp16_tflops * 1e12 * PREFILL_UTILISATION * (1 + TP_SCALING * (gpus - 1))
+    flops = hw.fp16_tflops * 1e12 * prefill_utilisation(hw) * (1 + TP_SCALING * (gpus - 1))
     return flops / (2 * active)

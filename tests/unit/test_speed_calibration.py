@@ -46,3 +46,17 @@ def test_each_device_within_20_percent(res, target, measured) -> None:
 def test_median_error_is_small(res) -> None:
     errors = [abs(predicted(res, t) / m - 1) for t, m in MEASURED]
     assert statistics.median(errors) < 0.08
+
+
+# catalog id, measured prompt tokens/s (pp512), same sources; the GPUs whose dense FP16 rate the catalog has
+PREFILL_MEASURED = [
+    ("rtx-5090", 14970), ("rtx-4090", 14771), ("rtx-5080", 9488), ("rtx-3090", 5175),
+    ("rtx-3060-12gb", 2138), ("a100-pcie-80gb", 5286), ("h100-sxm", 11263),
+]
+
+
+@pytest.mark.parametrize("target,measured", PREFILL_MEASURED)
+def test_prefill_within_35_percent(res, target, measured) -> None:
+    ans = answer(res, Selection("llama-2-7b", "Q4_0", context=512, target=target))
+    on = ans.quant_row.on_target
+    assert on is not None and abs(on.prefill_tokens_per_second / measured - 1) <= 0.35
