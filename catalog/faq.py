@@ -34,12 +34,12 @@ from core.speed import (
     ALL_REDUCE_S,
     BANDWIDTH_EFFICIENCY,
     FIXED_COST_S,
-    prefill_utilisation,
     TP_SCALING,
     active_params,
     active_weight_bytes,
     decode_speed,
     hardware_class,
+    prefill_utilisation,
 )
 from core.units import GB, GIB
 
