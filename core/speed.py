@@ -41,6 +41,10 @@ FIXED_COST_S = {
 # huge tensor peaks at batch 512 (A100 0.22, H100 0.15). Other classes: no published data, 0.45.
 PREFILL_UTILISATION = {"nvidia-consumer": 1.0, "nvidia-datacenter": 0.2}
 DEFAULT_PREFILL_UTILISATION = 0.45
+# Pascal cards (GTX 10, P40) run FP16 at 1/64 rate, and llama.cpp uses their FP32 and int8 units
+# instead (a P40 prefills at ~12 TFLOP/s, its FP32 rate): their FP16 figure says nothing, so
+# below this the time to first token is reported as unknown rather than 60x too slow.
+CRIPPLED_FP16_TFLOPS = 1.0
 
 
 def prefill_utilisation(hw: Hardware) -> float:
@@ -112,7 +116,7 @@ def seed_tokens_per_second(bandwidth_gbps: float, model_bytes: int, efficiency: 
 
 def prefill_tokens_per_second(hw: Hardware, active: int, gpus: int = 1) -> float:
     """Prompt tokens processed per second (0 when the hardware's FLOP/s are unknown)."""
-    if hw.fp16_tflops <= 0 or active <= 0:
+    if hw.fp16_tflops < CRIPPLED_FP16_TFLOPS or active <= 0:
         return 0.0
     flops = hw.fp16_tflops * 1e12 * prefill_utilisation(hw) * (1 + TP_SCALING * (gpus - 1))
     return flops / (2 * active)
