@@ -19,7 +19,7 @@ from catalog.answers import Answer, Resolved, Selection, answer, launch_for
 from catalog.entries import DeviceEntry, GpuEntry, ModelEntry
 from catalog.loader import Catalog, CatalogError, load_catalog
 from catalog.locations import cache_dir, config_dir
-from catalog.lookup import NotFound, model_texts, rank, resolve, target_texts
+from catalog.lookup import NotFound, SearchIndex, model_bias, model_names, model_texts, rank, resolve, target_texts
 from core.kv import KV_TYPES
 
 MAX_CONTEXT = 100_000_000
@@ -68,7 +68,7 @@ def find_model(cat: Catalog, query: str) -> ModelEntry:
         entry = resolve_custom_model(q, cache_dir())
         if entry is not None:
             return add_to_catalog(cat, entry)
-    return resolve(list(cat.models.values()), query, model_texts, lambda m: m.id, "model")
+    return resolve(list(cat.models.values()), query, model_names, lambda m: m.id, "model", model_bias)
 
 
 _APPLE_CHIP = re.compile(r"\b(m\d+(?:\s+(?:pro|max|ultra))?)\b.*?(\d+)\s*gb", re.IGNORECASE)
@@ -394,8 +394,10 @@ def _list(args: argparse.Namespace, table: str) -> int:
     cat = catalog_from(args)
     entries = list(cat.table(table).values())
     if args.query:
-        texts = model_texts if table == "models" else target_texts
-        entries = rank(entries, " ".join(args.query), texts)
+        if table == "models":
+            entries = SearchIndex(entries, model_texts, model_bias).rank(" ".join(args.query))
+        else:
+            entries = SearchIndex(entries, target_texts).rank(" ".join(args.query))
     if args.json:
         print(json.dumps([e.to_dict() for e in entries], indent=2))
         return 0

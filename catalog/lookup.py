@@ -47,8 +47,11 @@ class _Texts:
         prefix = [len(t) for t, tc in self.texts if t.startswith(q.q) or (q.qc and tc.startswith(q.qc))]
         if prefix:
             return 600.0 - min(prefix) / 10
-        if all(w in self.joined or wc in self.joined_compact for w, wc in zip(q.words, q.word_compacts)):
-            return 400.0 - min(len(t) for t, _ in self.texts) / 10
+        pairs = list(zip(q.words, q.word_compacts))
+        if all(w in self.joined or wc in self.joined_compact for w, wc in pairs):
+            # The shortest single text holding every word: "llama-3.1-70b" beats a longer name.
+            holding = [len(t) for t, tc in self.texts if all(w in t or wc in tc for w, wc in pairs)]
+            return 400.0 - min(holding or [len(self.texts[0][0]) + 20]) / 10
         if q.in_order is None or not q.in_order.search(self.joined_compact):
             return 0.0
         best = 0.0
@@ -68,11 +71,18 @@ def score(query: str, texts: Iterable[str]) -> float:
 
 
 class SearchIndex:
-    """Items with their searchable texts normalised once, so each keystroke only compares strings."""
+    """Items with their searchable texts normalised once, so each keystroke only compares strings.
 
-    def __init__(self, items: Sequence[T], texts: Callable[[T], Iterable[str]]) -> None:
+    `bias` adds a few points to an item's score (less than a tier's width): among equally good
+    matches it decides the order, e.g. instruct before base, newer before older.
+    """
+
+    def __init__(
+        self, items: Sequence[T], texts: Callable[[T], Iterable[str]], bias: Callable[[T], float] | None = None
+    ) -> None:
         self.items = list(items)
         self._texts = [_Texts(texts(it)) for it in self.items]
+        self._bias = [bias(it) if bias else 0.0 for it in self.items]
 
     def rank(self, query: str) -> list:
         """Items matching `query`, best first (stable for equal scores); all items for an empty query."""
@@ -83,7 +93,7 @@ class SearchIndex:
         for i, texts in enumerate(self._texts):
             best = texts.score(q)
             if best > 0:
-                scored.append((-best, i))
+                scored.append((-(best + self._bias[i]), i))
         scored.sort()
         return [self.items[i] for _, i in scored]
 
@@ -106,14 +116,18 @@ class NotFound(LookupError):
 
 
 def resolve(
-    items: Sequence[T], query: str, texts: Callable[[T], Iterable[str]], label: Callable[[T], str], kind: str
+    items: Sequence[T], query: str, texts: Callable[[T], Iterable[str]], label: Callable[[T], str], kind: str,
+    bias: Callable[[T], float] | None = None,
 ) -> T:
     """The one entry `query` names: exact id/name/repo first, else a clear best fuzzy match; NotFound otherwise."""
     q = _norm(query)
     for it in items:
         if any(_norm(t) == q for t in texts(it)):
             return it
-    scored = sorted(((score(query, texts(it)), label(it), it) for it in items), key=lambda x: (-x[0], x[1]))
+    scored = sorted(
+        ((s + (bias(it) if bias and s else 0.0), label(it), it) for it in items for s in [score(query, texts(it))]),
+        key=lambda x: (-x[0], x[1]),
+    )
     scored = [x for x in scored if x[0] > 0]
     if scored and scored[0][0] >= 200 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
         return scored[0][2]
@@ -125,9 +139,21 @@ def resolve(
     raise NotFound(kind, query, near)
 
 
+def model_names(m) -> list[str]:
+    """What names one model: id, name, repo, repo name, publisher + name."""
+    return [m.id, m.name, m.hf_repo, m.hf_repo.split("/")[-1], f"{m.publisher} {m.name}"]
+
+
 def model_texts(m) -> list[str]:
-    """What a model search matches: id, name, repo, repo name, publisher + name, family."""
-    return [m.id, m.name, m.hf_repo, m.hf_repo.split("/")[-1], f"{m.publisher} {m.name}", m.family]
+    """What a model search matches: its names and its family (typing "Qwen3" lists the family)."""
+    return [*model_names(m), m.family]
+
+
+def model_bias(m) -> float:
+    """Among equally good matches: instruct and chat models before base ones, newer before older."""
+    base = "Base" in m.tags
+    year = m.release_date.year + m.release_date.month / 12 - 2020 if m.release_date else 0.0
+    return (0.0 if base else 3.0) + max(0.0, min(year, 8.0))
 
 
 def target_texts(g) -> list[str]:

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from catalog.answers import Resolved, Selection, answer, launch_for
 from catalog.faq import build_faq, commands_of, gib
-from catalog.lookup import model_texts, rank
+from catalog.lookup import SearchIndex, model_bias, model_texts
 from core.estimate import fit_on
 from tui.app import VramApp
 from tui.screens.help import HelpScreen
@@ -47,7 +47,7 @@ async def test_type_a_model_name_and_press_enter(catalog) -> None:
     app = VramApp(catalog)
     others = [m for m in catalog.models.values() if m.id != MODEL_ID]
     query = (others[0] if others else catalog.models[MODEL_ID]).name[:9]  # typed key by key: keep it short
-    expected = rank(list(catalog.models.values()), query, model_texts)[0]
+    expected = SearchIndex(list(catalog.models.values()), model_texts, model_bias).rank(query)[0]
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("slash")

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from catalog.answers import Answer
 from catalog.entries import ModelEntry
 from catalog.loader import Catalog
-from catalog.lookup import SearchIndex, model_texts
+from catalog.lookup import SearchIndex, model_bias, model_texts
 from tui.widgets.pane import Pane
 
 MAX_RESULTS = 50
@@ -112,7 +112,7 @@ class ModelPane(Pane):
         super().__init__(id=id)
         self.catalog = catalog
         self._models = list(catalog.models.values())
-        self._index = SearchIndex(self._models, model_texts)  # texts normalised once, not per keystroke
+        self._index = SearchIndex(self._models, model_texts, model_bias)  # normalised once, not per keystroke
 
     def compose(self) -> ComposeResult:
         yield SearchInput(placeholder="Search models  ( / )", id="model-search", compact=True)
@@ -123,7 +123,7 @@ class ModelPane(Pane):
     def add_model(self, entry: ModelEntry) -> None:
         """List a model opened from a file or the Hub, first, and search it from now on."""
         self._models.insert(0, entry)
-        self._index = SearchIndex(self._models, model_texts)
+        self._index = SearchIndex(self._models, model_texts, model_bias)
         self._show_matches(self.query_one(SearchInput).value)
 
     @property
