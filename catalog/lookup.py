@@ -145,8 +145,9 @@ def model_names(m) -> list[str]:
 
 
 def model_texts(m) -> list[str]:
-    """What a model search matches: its names and its family (typing "Qwen3" lists the family)."""
-    return [*model_names(m), m.family]
+    """What a model search matches: its names, and its family after its publisher, so that typing
+    "Qwen3" lists the family without making every member an exact match."""
+    return [*model_names(m), f"{m.publisher} {m.family}"]
 
 
 def model_bias(m) -> float:
