@@ -35,6 +35,7 @@ import json
 import shlex
 
 import pytest
+from configs import DEEPSEEK_R1, LLAMA_31_8B, LLAMA_33_70B
 
 from core.commands import (
     LLAMA_CPP,
@@ -256,57 +257,9 @@ def test_the_documented_parsers_are_strict():
 
 # ---------------------------------------------------------------- every selection, every tool
 
-LLAMA_8B = architecture_from_config(
-    dict(
-        architectures=["LlamaForCausalLM"],
-        model_type="llama",
-        hidden_size=4096,
-        intermediate_size=14336,
-        num_hidden_layers=32,
-        num_attention_heads=32,
-        num_key_value_heads=8,
-        vocab_size=128256,
-        max_position_embeddings=131072,
-        tie_word_embeddings=False,
-    )
-)
-LLAMA_70B = architecture_from_config(
-    dict(
-        architectures=["LlamaForCausalLM"],
-        model_type="llama",
-        hidden_size=8192,
-        intermediate_size=28672,
-        num_hidden_layers=80,
-        num_attention_heads=64,
-        num_key_value_heads=8,
-        vocab_size=128256,
-        max_position_embeddings=131072,
-        tie_word_embeddings=False,
-    )
-)
-DEEPSEEK = architecture_from_config(
-    dict(
-        architectures=["DeepseekV3ForCausalLM"],
-        model_type="deepseek_v3",
-        hidden_size=7168,
-        num_hidden_layers=61,
-        num_attention_heads=128,
-        num_key_value_heads=128,
-        kv_lora_rank=512,
-        q_lora_rank=1536,
-        qk_rope_head_dim=64,
-        qk_nope_head_dim=128,
-        v_head_dim=128,
-        n_routed_experts=256,
-        num_experts_per_tok=8,
-        n_shared_experts=1,
-        moe_intermediate_size=2048,
-        intermediate_size=18432,
-        first_k_dense_replace=3,
-        vocab_size=129280,
-        max_position_embeddings=163840,
-    )
-)
+LLAMA_8B = architecture_from_config(LLAMA_31_8B)
+LLAMA_70B = architecture_from_config(LLAMA_33_70B)
+DEEPSEEK = architecture_from_config(DEEPSEEK_R1)
 MODELS = [
     (LLAMA_8B, "meta-llama/Llama-3.1-8B-Instruct", None),
     (LLAMA_70B, "meta-llama/Llama-3.3-70B-Instruct", None),

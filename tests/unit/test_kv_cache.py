@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+from configs import DEEPSEEK_R1, LLAMA_31_8B
+
 from core.arch import FULL, LINEAR, SLIDING
 from core.hf_config import architecture_from_config
 from core.kv import kv_cache
-
-LLAMA_31_8B = dict(
-    model_type="llama", hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
-    num_attention_heads=32, num_key_value_heads=8, vocab_size=128256, max_position_embeddings=131072,
-)
 
 
 def test_llama_31_8b_f16_exact() -> None:
@@ -48,17 +45,10 @@ def test_gemma3_sliding_window_layers_hold_only_the_window() -> None:
     assert kv_cache(a, 512).total == per_token_layer * 62 * 512
 
 
-DEEPSEEK_V3 = dict(
-    model_type="deepseek_v3", hidden_size=7168, intermediate_size=18432, moe_intermediate_size=2048,
-    num_hidden_layers=61, num_attention_heads=128, num_key_value_heads=128, vocab_size=129280,
-    max_position_embeddings=163840, kv_lora_rank=512, q_lora_rank=1536, qk_rope_head_dim=64,
-    qk_nope_head_dim=128, v_head_dim=128, n_routed_experts=256, n_shared_experts=1,
-    num_experts_per_tok=8, first_k_dense_replace=3,
-)
 
 
 def test_mla_caches_one_latent_per_layer() -> None:
-    a = architecture_from_config(DEEPSEEK_V3)
+    a = architecture_from_config(DEEPSEEK_R1)
     # 61 layers × (512 latent + 64 rope) × 2 bytes = 70,272 bytes per token,
     # not the 61 × 2 × 128 heads × 192 × 2 = 5,996,544 of a naive MHA formula.
     assert kv_cache(a, 1).total == 70_272

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from configs import DEEPSEEK_R1, LLAMA_31_8B
 
 from core.estimate import (
     FITS,
@@ -26,42 +27,6 @@ from core.quantization import Quantization
 from core.units import gib
 from core.weights import GpuFormat
 
-# DeepSeek-V3 / R1 (deepseek-ai/DeepSeek-R1 config.json): 671B parameters, MLA, 256 routed experts.
-DEEPSEEK_R1 = dict(
-    architectures=["DeepseekV3ForCausalLM"],
-    model_type="deepseek_v3",
-    hidden_size=7168,
-    num_hidden_layers=61,
-    num_attention_heads=128,
-    num_key_value_heads=128,
-    kv_lora_rank=512,
-    q_lora_rank=1536,
-    qk_rope_head_dim=64,
-    qk_nope_head_dim=128,
-    v_head_dim=128,
-    n_routed_experts=256,
-    num_experts_per_tok=8,
-    n_shared_experts=1,
-    moe_intermediate_size=2048,
-    intermediate_size=18432,
-    first_k_dense_replace=3,
-    vocab_size=129280,
-    max_position_embeddings=163840,
-    tie_word_embeddings=False,
-    topk_method="noaux_tc",
-)
-LLAMA_31_8B = dict(
-    architectures=["LlamaForCausalLM"],
-    model_type="llama",
-    hidden_size=4096,
-    intermediate_size=14336,
-    num_hidden_layers=32,
-    num_attention_heads=32,
-    num_key_value_heads=8,
-    vocab_size=128256,
-    max_position_embeddings=131072,
-    tie_word_embeddings=False,
-)
 QWEN25_7B = dict(
     architectures=["Qwen2ForCausalLM"],
     model_type="qwen2",

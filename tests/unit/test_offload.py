@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from configs import LLAMA_33_70B
 
 from core.estimate import NO, Settings, fit_on, memory
 from core.hardware import APPLE, GPU, Hardware
@@ -13,19 +14,6 @@ from core.quantization import Quantization
 from core.units import GIB, gib
 from core.weights import GpuFormat
 
-LLAMA_33_70B = dict(
-    architectures=["LlamaForCausalLM"],
-    model_type="llama",
-    hidden_size=8192,
-    intermediate_size=28672,
-    num_hidden_layers=80,
-    num_attention_heads=64,
-    num_key_value_heads=8,
-    vocab_size=128256,
-    max_position_embeddings=131072,
-    tie_word_embeddings=False,
-    rope_scaling={"rope_type": "llama3", "factor": 8.0},
-)
 QWEN3_30B_A3B = dict(
     architectures=["Qwen3MoeForCausalLM"],
     model_type="qwen3_moe",

@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from configs import LLAMA_31_8B as LLAMA_31_8B_CONFIG
 
 from core.hf_config import architecture_from_config
 from core.quant_mix import Recipe, tensor_types, use_more_bits
 
-LLAMA_31_8B = architecture_from_config(dict(
-    model_type="llama", hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
-    num_attention_heads=32, num_key_value_heads=8, vocab_size=128256, max_position_embeddings=131072,
-    rope_scaling={"rope_type": "llama3", "factor": 8.0},
-))
+LLAMA_31_8B = architecture_from_config(LLAMA_31_8B_CONFIG)
 
 
 def types_of(ftype: str, imatrix: bool = True, **overrides: str) -> dict[str, str]:

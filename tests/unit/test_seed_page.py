@@ -6,6 +6,7 @@ real-file tests (test_gguf_sizes.py) show where those inputs are wrong."""
 from __future__ import annotations
 
 import pytest
+from configs import LLAMA_31_8B
 
 from core.hf_config import architecture_from_config
 from core.kv import kv_cache
@@ -24,11 +25,6 @@ SEED_TABLE = [
     ("Q8_0", 8.00, 8.6),
 ]
 
-LLAMA_31_8B = dict(
-    architectures=["LlamaForCausalLM"], model_type="llama", hidden_size=4096, intermediate_size=14336,
-    num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8, vocab_size=128256,
-    max_position_embeddings=131072, tie_word_embeddings=False,
-)
 ARCH = architecture_from_config(LLAMA_31_8B)
 
 
