@@ -186,20 +186,16 @@ def estimate_json(ans: Answer) -> dict[str, Any]:
 def launch_json(ans: Answer) -> dict[str, Any]:
     """"gpus_needed" (for the chosen --gpu), "offload" (llama.cpp -ngl plan) and "commands"."""
     from core.estimate import gpus_needed
-    from core.hardware import GPU, Hardware
 
-    m = ans.model
-    a = m.architecture
-    q = ans.quant_row.entry.to_core()
     rows = {r.id: r for r in (*ans.gpus, *ans.devices)}
     target = rows.get(ans.selection.target or "")
-    hw = target.estimate.hardware if target else None
     needed = None
-    if hw is not None and not hw.is_unified:
-        one = hw if hw.gpu_count == 1 else Hardware(
-            hw.name, hw.vendor, GPU, hw.memory_bytes, hw.bandwidth_gbps, hw.fp16_tflops, segment=hw.segment
-        )
-        needed = gpus_needed(a, q, ans.settings, one)
+    if target is not None and target.kind == "gpu":
+        needed = target.gpus_needed  # answer() already searched the plans for every GPU
+    elif target is not None and not target.estimate.hardware.is_unified:
+        # a multi-GPU system: how many of its GPUs, as separate cards, the model needs
+        q = ans.model.quantization(ans.quant_row.entry.to_core())
+        needed = gpus_needed(ans.model.architecture, q, ans.settings, target.estimate.hardware.one_gpu())
     plan = launch_for(ans)
     off = plan.offload
     return {

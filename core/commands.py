@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from core.arch import Architecture
 from core.estimate import (
     FITS,
-    GPUS_PER_NODE,
     NO,
     ParallelPlan,
     Settings,
@@ -41,7 +40,7 @@ from core.estimate import (
     plan_settings,
     valid_tp_sizes,
 )
-from core.hardware import APPLE, GPU, Hardware
+from core.hardware import APPLE, Hardware
 from core.offload import DEFAULT_RAM_BANDWIDTH_GBPS, OffloadPlan, offload_plan
 from core.quantization import Quantization
 
@@ -98,7 +97,7 @@ class LaunchSpec:
 
     @property
     def nodes(self) -> int:
-        return -(-self.gpus // GPUS_PER_NODE)
+        return ParallelPlan(self.tp, self.pp).nodes
 
 
 @dataclass(frozen=True)
@@ -378,19 +377,6 @@ class Launch:
     fit: str  # the plan's fit state on its GPUs: fits, tight or no
 
 
-def _per_gpu_hardware(hw: Hardware) -> Hardware:
-    """One GPU of a multi-GPU system, as a discrete card."""
-    return Hardware(
-        hw.name,
-        hw.vendor,
-        GPU,
-        hw.memory_bytes,
-        hw.bandwidth_gbps,
-        hw.fp16_tflops,
-        segment=hw.segment,
-    )
-
-
 def _largest_tp(a: Architecture, n: int) -> int:
     return max(valid_tp_sizes(a, n) or [1])
 
@@ -424,7 +410,7 @@ def launch(
         local_gpus = hw.gpu_count
         state = fit_on(a, q, s, hw)
         if state != FITS:
-            bigger = plan_needed(a, q, s, _per_gpu_hardware(hw))
+            bigger = plan_needed(a, q, s, hw.one_gpu())
             if bigger is not None and state == NO:
                 plan, state = bigger, FITS
             elif bigger is not None:

@@ -60,6 +60,13 @@ class Hardware:
             return max(self.usable_bytes, self.memory_bytes - APPLE_OS_RESERVE)
         return self.usable_bytes
 
+    def one_gpu(self) -> Hardware:
+        """One GPU of this target as a discrete card (a multi-GPU system's GPU; a GPU itself)."""
+        if self.kind == GPU and self.gpu_count == 1:
+            return self
+        return Hardware(self.name, self.vendor, GPU, self.memory_bytes, self.bandwidth_gbps,
+                        self.fp16_tflops, segment=self.segment)
+
     @property
     def total_memory_bytes(self) -> int:
         return self.memory_bytes * (1 if self.is_unified else self.gpu_count)
