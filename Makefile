@@ -17,20 +17,22 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/vramtui $(ARGS)
 
+# pytest, not `python -m pytest`: the latter puts the checkout on sys.path, where core/ and
+# catalog/ would import under their folder names instead of as vramtui.core and vramtui.catalog.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist worksteal
+	$(BIN)/pytest -n 2 --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 
 fuzz: $(STAMP)
-	VRAMTUI_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -n 2 --dist worksteal -m fuzz
+	VRAMTUI_FUZZ_EXAMPLES=2000 $(BIN)/pytest -n 2 --dist worksteal -m fuzz
 
 check: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
-	$(BIN)/ruff check core catalog tui cli.py scripts tests
-	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 --dist worksteal
+	$(BIN)/ruff check vramtui core catalog tui scripts tests
+	$(BIN)/python scripts/typecheck.py
+	$(BIN)/pytest -n 2 --dist worksteal
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,3 +1,1 @@
-"""The data side of vramtui: catalog entries, their validation, loading and lookups."""
-
-__version__ = "0.1.0"
+"""The data: catalog entries, their schema and validation, loading, caching and lookups."""

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from core.arch import Architecture
-from core.gguf_file import GgufFile
-from core.hardware import APPLE, GPU, MULTI_GPU, UNIFIED, Hardware
-from core.hf_config import architecture_from_config
-from core.quant_mix import Recipe
-from core.quantization import Quantization
-from core.units import gib
-from core.weights import GpuFormat
+from vramtui.core.arch import Architecture
+from vramtui.core.gguf_file import GgufFile
+from vramtui.core.hardware import APPLE, GPU, MULTI_GPU, UNIFIED, Hardware
+from vramtui.core.hf_config import architecture_from_config
+from vramtui.core.quant_mix import Recipe
+from vramtui.core.quantization import Quantization
+from vramtui.core.units import gib
+from vramtui.core.weights import GpuFormat
 
 
 def _jsonable(value: Any) -> Any:

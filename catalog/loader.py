@@ -6,7 +6,7 @@ never skipped silently. User entries override built-in ones with the same id
 
 Validation (pydantic) costs ~250 ms, so the validated catalog is cached as a pickle
 in the user cache directory, keyed by every source file's path, size and mtime and
-by vramtui's version: an unchanged catalog loads in ~10 ms without importing pydantic.
+by the code that reads it: an unchanged catalog loads in ~10 ms without importing pydantic.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catalog import __version__
-from catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry
+from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry
+from vramtui.core.errors import CatalogError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,19 +32,6 @@ DATA_DIR = Path(__file__).parent / "data"
 CACHE_FORMAT = 1
 # table name in a TOML file -> the field that identifies an entry
 TABLES: dict[str, str] = {"models": "id", "quants": "name", "gpus": "id", "devices": "id"}
-
-
-class CatalogError(Exception):
-    """A catalog file that cannot be used: names the file, entry and field."""
-
-    def __init__(self, path: Path | str, message: str, entry: str = "", field: str = "") -> None:
-        where = str(path)
-        if entry:
-            where += f": entry {entry}"
-        if field:
-            where += f", field {field}"
-        super().__init__(f"{where}: {message}")
-        self.path, self.entry, self.field = str(path), entry, field
 
 
 @dataclass
@@ -67,8 +54,7 @@ def _entry_label(raw: Any, key: str, index: int, table: str) -> str:
 def load_file(path: Path) -> dict[str, list[Any]]:
     """The validated entries of one TOML file, by table name."""
     from pydantic import ValidationError  # deferred: only a changed catalog pays for pydantic
-
-    from catalog.schema import SCHEMAS
+    from vramtui.catalog.schema import SCHEMAS
 
     try:
         text = path.read_bytes().decode("utf-8")
@@ -118,10 +104,11 @@ def _sources(extra_dirs: Iterable[Path], builtin: bool) -> list[Path]:
 
 
 def _cache_key(files: list[Path]) -> str:
-    h = hashlib.sha256(f"{CACHE_FORMAT} {__version__} {sys.version_info[:2]}".encode())
-    # The pickled entries must match the code that reads them: an upgrade (or an edit) of the
-    # entry classes or the core they hold invalidates the cache even without a version bump.
-    code = [Path(__file__).parent / "entries.py", *sorted((Path(__file__).parent.parent / "core").glob("*.py"))]
+    h = hashlib.sha256(f"{CACHE_FORMAT} {sys.version_info[:2]}".encode())
+    # The cached entries must match the code that built and reads them: an upgrade (or an edit)
+    # of the catalog's classes, its validation or the core they hold invalidates the cache.
+    here = Path(__file__).parent
+    code = [*sorted(here.glob("*.py")), *sorted((here.parent / "core").glob("*.py"))]
     for p in [*code, *files]:
         st = p.stat()
         h.update(f"\0{p.resolve()}\0{st.st_size}\0{st.st_mtime_ns}".encode())

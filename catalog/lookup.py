@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
+from vramtui.core.errors import NotFound
+
 T = TypeVar("T")
 
 _SPLIT = re.compile(r"[\s/_]+")
@@ -103,16 +105,13 @@ def rank(items: Sequence[T], query: str, texts: Callable[[T], Iterable[str]]) ->
     return SearchIndex(items, texts).rank(query)
 
 
-class NotFound(LookupError):
-    """No entry, or several equally good ones; carries the nearest names to suggest."""
-
-    def __init__(self, kind: str, query: str, suggestions: list[str], ambiguous: bool = False) -> None:
-        what = "is ambiguous" if ambiguous else "not found"
-        msg = f"{kind} {query!r} {what}"
-        if suggestions:
-            msg += "; did you mean: " + ", ".join(suggestions)
-        super().__init__(msg)
-        self.suggestions = suggestions
+def not_found(kind: str, query: str, suggestions: list[str], ambiguous: bool = False) -> NotFound:
+    """The error for a query that names no entry, or several equally well, with the nearest names."""
+    what = "is ambiguous" if ambiguous else "not found"
+    msg = f"{kind} {query!r} {what}"
+    if suggestions:
+        msg += "; did you mean: " + ", ".join(suggestions)
+    return NotFound(msg, candidates=tuple(suggestions), ambiguous=ambiguous)
 
 
 def resolve(
@@ -133,10 +132,10 @@ def resolve(
         return scored[0][2]
     if scored and len(scored) > 1 and scored[0][0] == scored[1][0]:
         tied = [lab for s, lab, _ in scored if s == scored[0][0]]
-        raise NotFound(kind, query, tied[:6], ambiguous=True)
+        raise not_found(kind, query, tied[:6], ambiguous=True)
     names = [label(it) for it in items]
     near = [lab for _, lab, _ in scored[:5]] or difflib.get_close_matches(q, names, n=5, cutoff=0.4)
-    raise NotFound(kind, query, near)
+    raise not_found(kind, query, near)
 
 
 def model_names(m) -> list[str]:

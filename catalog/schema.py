@@ -10,11 +10,10 @@ import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from catalog import entries
-from core.ggml import TYPES
-from core.hf_config import ConfigError, architecture_from_config
-from core.quant_mix import DEFAULT_TYPE
+from vramtui.catalog import entries
+from vramtui.core.ggml import TYPES
+from vramtui.core.hf_config import ConfigError, architecture_from_config
+from vramtui.core.quant_mix import DEFAULT_TYPE
 
 Slug = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)
 Text = Field(min_length=1, max_length=200)

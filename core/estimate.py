@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from core.arch import Architecture
-from core.hardware import Hardware
-from core.kv import KvBreakdown, kv_cache
-from core.overhead import OverheadModel, overhead_bytes
-from core.quantization import Quantization, weights
-from core.speed import active_params, active_weight_bytes, decode_speed, prefill_tokens_per_second
-from core.weights import WeightsBreakdown
+from vramtui.core.arch import Architecture
+from vramtui.core.hardware import Hardware
+from vramtui.core.kv import KvBreakdown, kv_cache
+from vramtui.core.overhead import OverheadModel, overhead_bytes
+from vramtui.core.quantization import Quantization, weights
+from vramtui.core.speed import active_params, active_weight_bytes, decode_speed, prefill_tokens_per_second
+from vramtui.core.weights import WeightsBreakdown
 
 DEFAULT_CONTEXT = 8192
 FITS_MARGIN = 0.90  # "fits" leaves 10 % of usable memory free for fragmentation and other processes

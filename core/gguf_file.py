@@ -2,7 +2,7 @@
 
 With these the weights figure is not an estimate: it is the file's own tensor bytes
 (each padded to the file's alignment, as llama.cpp writes and loads them) plus its
-real header. Reading the header is I/O and lives in catalog.gguf_reader; this module
+real header. Reading the header is I/O and lives in vramtui.sources.gguf_reader; this module
 only sums what was read.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.arch import Architecture
-from core.ggml import tensor_bytes
-from core.tensors import Tensor
-from core.weights import WeightsBreakdown, _breakdown
+from vramtui.core.arch import Architecture
+from vramtui.core.ggml import tensor_bytes
+from vramtui.core.tensors import Tensor
+from vramtui.core.weights import WeightsBreakdown, _breakdown
 
 _LAYER = re.compile(r"^blk\.(\d+)\.")
 _NOT_PARAMS = ("rope_freqs.weight",)  # a precomputed table, not a weight of the model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.units import GIB
+from vramtui.core.units import GIB
 
 GPU = "gpu"
 APPLE = "apple"

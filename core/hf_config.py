@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.arch import (
+from vramtui.core.arch import (
     CONV,
     FULL,
     LINEAR,
@@ -25,16 +25,7 @@ from core.arch import (
     Moe,
     ShortConv,
 )
-
-
-class ConfigError(ValueError):
-    """A config lacks a field the estimate needs, or has one of the wrong kind."""
-
-    def __init__(self, field: str, problem: str = "is missing") -> None:
-        super().__init__(f"{field} {problem}")
-        self.field = field
-        self.problem = problem
-
+from vramtui.core.errors import ConfigError
 
 # model_type -> llama.cpp architecture name, where they differ.
 _LLAMA_CPP_ARCH = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from core.arch import CONV, FULL, LINEAR, MAMBA, SLIDING, Architecture
+from vramtui.core.arch import CONV, FULL, LINEAR, MAMBA, SLIDING, Architecture
 
 # Bytes per cached element, as exact fractions (q8_0 stores 32 values in 34 bytes).
 KV_TYPES: dict[str, Fraction] = {

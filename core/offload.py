@@ -25,16 +25,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from core.arch import Architecture
-from core.estimate import FITS_MARGIN, Settings
-from core.ggml import tensor_bytes
-from core.hardware import Hardware
-from core.kv import kv_cache
-from core.overhead import overhead_bytes
-from core.quant_mix import tensor_types
-from core.quantization import Quantization
-from core.speed import BANDWIDTH_EFFICIENCY, FIXED_COST_S, hardware_class
-from core.weights import GGUF_ALIGNMENT
+from vramtui.core.arch import Architecture
+from vramtui.core.estimate import FITS_MARGIN, Settings
+from vramtui.core.ggml import tensor_bytes
+from vramtui.core.hardware import Hardware
+from vramtui.core.kv import kv_cache
+from vramtui.core.overhead import overhead_bytes
+from vramtui.core.quant_mix import tensor_types
+from vramtui.core.quantization import Quantization
+from vramtui.core.speed import BANDWIDTH_EFFICIENCY, FIXED_COST_S, hardware_class
+from vramtui.core.weights import GGUF_ALIGNMENT
 
 DEFAULT_RAM_BANDWIDTH_GBPS = 60.0
 

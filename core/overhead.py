@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.arch import Architecture
+from vramtui.core.arch import Architecture
 
 RUNTIME_BYTES = 300_000_000
 UBATCH = 512

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core.arch import Architecture
-from core.ggml import TYPES
-from core.tensors import Tensor, gguf_tensors
+from vramtui.core.arch import Architecture
+from vramtui.core.ggml import TYPES
+from vramtui.core.tensors import Tensor, gguf_tensors
 
 # ftype -> the type most tensors get.
 DEFAULT_TYPE: dict[str, str] = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core.arch import Architecture
-from core.gguf_file import GgufFile, file_weights
-from core.quant_mix import Recipe
-from core.weights import GpuFormat, WeightsBreakdown, format_weights, gguf_weights
+from vramtui.core.arch import Architecture
+from vramtui.core.gguf_file import GgufFile, file_weights
+from vramtui.core.quant_mix import Recipe
+from vramtui.core.weights import GpuFormat, WeightsBreakdown, format_weights, gguf_weights
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.arch import Architecture
-from core.hardware import APPLE, Hardware
-from core.weights import WeightsBreakdown
+from vramtui.core.arch import Architecture
+from vramtui.core.hardware import APPLE, Hardware
+from vramtui.core.weights import WeightsBreakdown
 
 BANDWIDTH_EFFICIENCY = 0.9  # k: fraction of spec bandwidth the weight reads reach
 # t0, seconds per token, by hardware class (fits in README "Speed").

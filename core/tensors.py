@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.arch import CONV, FULL, LINEAR, MAMBA, MLP_ONLY, SLIDING, Architecture
+from vramtui.core.arch import CONV, FULL, LINEAR, MAMBA, MLP_ONLY, SLIDING, Architecture
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.arch import Architecture
-from core.ggml import tensor_bytes
-from core.quant_mix import Recipe, tensor_types
-from core.tensors import Tensor, gguf_tensors
+from vramtui.core.arch import Architecture
+from vramtui.core.ggml import tensor_bytes
+from vramtui.core.quant_mix import Recipe, tensor_types
+from vramtui.core.tensors import Tensor, gguf_tensors
 
 GGUF_ALIGNMENT = 32
 

@@ -68,9 +68,9 @@ class Bare(App):
 app = Bare()
 """
 VRAMTUI = """
-from catalog.loader import load_catalog
-from catalog.locations import cache_dir
-from tui.app import VramApp
+from vramtui.catalog.loader import load_catalog
+from vramtui.catalog.locations import cache_dir
+from vramtui.tui.app import VramApp
 app = VramApp(load_catalog([], cache_dir=cache_dir()), model_id="{model}")
 """
 
@@ -109,8 +109,9 @@ def timed(fn, n: int = 15) -> list[float]:
 
 
 def bench_in_process() -> None:
-    from catalog.answers import Resolved, Selection, answer
-    from catalog.loader import load_catalog
+    from vramtui.catalog.loader import load_catalog
+
+    from vramtui.answers import Resolved, Selection, answer
 
     with tempfile.TemporaryDirectory() as cache:
         print(f"catalog load + validation      {median_ms(timed(load_catalog, 5))}")
@@ -126,7 +127,7 @@ def bench_in_process() -> None:
     print(f"full recompute ({n_quants} quants, {n_targets} targets), new context  {median_ms(t)}")
 
     # Synthetic catalog: 10,000 models and 1,000 GPUs, cloned from real entries.
-    from catalog.lookup import SearchIndex
+    from vramtui.catalog.lookup import SearchIndex
 
     models = list(cat.models.values())
     gpus = list(cat.gpus.values())

@@ -10,14 +10,14 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.theme import Theme
+from vramtui.catalog.loader import Catalog, CatalogError
+from vramtui.catalog.locations import cache_dir
+from vramtui.tui.keymap import APP, bindings
+from vramtui.tui.providers import ActionsProvider, ModelsProvider, TargetsProvider
+from vramtui.tui.screens.main import MainScreen
+from vramtui.tui.widgets.pane import Pane
 
-from catalog.answers import Resolved
-from catalog.loader import Catalog, CatalogError
-from catalog.locations import cache_dir
-from tui.commands import APP, bindings
-from tui.providers import ActionsProvider, ModelsProvider, TargetsProvider
-from tui.screens.main import MainScreen
-from tui.widgets.pane import Pane
+from vramtui.answers import Resolved
 
 DEFAULT_MODEL = "deepseek-r1-distill-llama-8b"  # the seed page's model
 
@@ -67,7 +67,7 @@ class VramApp(App[None]):
     def action_help(self) -> None:
         """Help for the focused pane, and every key."""
         # Imported here: the Markdown widget (markdown-it) costs ~60 ms at start-up, help is rarely opened.
-        from tui.screens.help import HelpScreen
+        from vramtui.tui.screens.help import HelpScreen
 
         if isinstance(self.screen, HelpScreen):
             return

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
-
-from core.estimate import FITS, NO, TIGHT
-from core.units import GIB
+from vramtui.core.estimate import FITS, NO, TIGHT
+from vramtui.core.units import GIB
 
 FIT_LABEL = {FITS: "✓ fits", TIGHT: "~ tight", NO: "✗ no"}
 FIT_STYLE = {FITS: "green", TIGHT: "yellow", NO: "red"}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from vramtui.catalog.lookup import model_texts, score
+from vramtui.tui.keymap import APP, COMMANDS, key_label
+from vramtui.tui.screens.main import MainScreen
 
-from catalog.faq import TOOL_NAMES
-from catalog.lookup import model_texts, score
-from tui.commands import APP, COMMANDS, key_label
-from tui.screens.main import MainScreen
+from vramtui.faq import TOOL_NAMES
 
 
 def _main_screen(provider: Provider) -> MainScreen | None:

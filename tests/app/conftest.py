@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from snapshot_app import fixed_catalog
+from vramtui.catalog.loader import Catalog
 
-from catalog.answers import Resolved
-from catalog.loader import Catalog
+from vramtui.answers import Resolved
 
 
 @pytest.fixture(scope="session")

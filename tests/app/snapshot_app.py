@@ -4,9 +4,9 @@ quantizations, GPUs and devices with their published figures."""
 
 from __future__ import annotations
 
-from catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry
-from catalog.loader import Catalog
-from tui.app import VramApp
+from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry
+from vramtui.catalog.loader import Catalog
+from vramtui.tui.app import VramApp
 
 MODEL_ID = "deepseek-r1-distill-llama-8b"
 GGUF_RUNTIMES = ("llama.cpp", "Ollama", "LM Studio")

@@ -1,20 +1,20 @@
 """The app driven by keys, as a person would: every number asserted here comes from the core
-(catalog.answers.answer / catalog.faq.build_faq), never from a literal."""
+(vramtui.answers.answer / vramtui.faq.build_faq), never from a literal."""
 
 from __future__ import annotations
 
 from screen_text import cell, plain
 from snapshot_app import MODEL_ID, make_app
 from textual.widgets import DataTable, Input, OptionList, Static
+from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts
+from vramtui.core.estimate import fit_on
+from vramtui.tui.app import VramApp
+from vramtui.tui.screens.help import HelpScreen
+from vramtui.tui.screens.main import MainScreen
+from vramtui.tui.screens.prompt import ContextPrompt
 
-from catalog.answers import Resolved, Selection, answer, launch_for
-from catalog.faq import build_faq, commands_of, gib
-from catalog.lookup import SearchIndex, model_bias, model_texts
-from core.estimate import fit_on
-from tui.app import VramApp
-from tui.screens.help import HelpScreen
-from tui.screens.main import MainScreen
-from tui.screens.prompt import ContextPrompt
+from vramtui.answers import Resolved, Selection, answer, launch_for
+from vramtui.faq import build_faq, commands_of, gib
 
 GIB = 2**30
 
@@ -255,7 +255,7 @@ async def test_layout_narrow_shows_one_pane_wide_shows_all() -> None:
 
 
 async def test_changes_in_one_burst_cost_one_recompute(monkeypatch) -> None:
-    import tui.screens.main as main_module
+    import vramtui.tui.screens.main as main_module
 
     calls = []
 
@@ -306,8 +306,9 @@ async def test_the_whole_builtin_catalog_opens_and_every_pane_renders(catalog) -
 
 async def test_this_machine_becomes_the_target(monkeypatch) -> None:
     """Detection is faked (the test machine's GPUs are not the point): two RTX 4090s are found."""
-    import catalog.detect as detect
-    from core.hardware import MULTI_GPU
+    from vramtui.core.hardware import MULTI_GPU
+
+    import vramtui.sources.detect as detect
 
     def found(machine, cat):
         hw = cat.gpus["rtx-4090"].hardware()
@@ -380,8 +381,9 @@ async def test_survives_resizes_down_to_20x5_and_back() -> None:
 
 async def test_this_machine_with_a_card_the_catalog_lacks(monkeypatch) -> None:
     """An NVIDIA A10G (AWS) is not in the catalog: it is targeted with its detected memory."""
-    import catalog.detect as detect
-    from core.hardware import GPU, Hardware
+    from vramtui.core.hardware import GPU, Hardware
+
+    import vramtui.sources.detect as detect
 
     a10g = Hardware("NVIDIA A10G", "NVIDIA", GPU, 23028 * 2**20, 0.0)
     monkeypatch.setattr(detect, "detect_machine", lambda: None)

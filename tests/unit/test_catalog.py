@@ -7,11 +7,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from catalog.loader import CatalogError, load_catalog
-from core.hardware import apple_gpu_share
-from core.tensors import checkpoint_parameter_count
-from core.units import gib
+from vramtui.catalog.loader import CatalogError, load_catalog
+from vramtui.core.hardware import apple_gpu_share
+from vramtui.core.tensors import checkpoint_parameter_count
+from vramtui.core.units import gib
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -100,7 +99,7 @@ def test_cli_reports_bad_user_catalog_without_traceback(tmp_path) -> None:
     cfg.mkdir(parents=True)
     (cfg / "gpus.toml").write_text(GPU.replace("memory_gb = 48", "memory_gb = 'lots'"))
     env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"))
-    r = subprocess.run([sys.executable, "-m", "cli", "gpus"], capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run([sys.executable, "-m", "vramtui", "gpus"], capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 2
     assert "gpus.toml: entry gpus[0] (my-card), field memory_gb" in r.stderr and "Traceback" not in r.stderr
 
@@ -177,7 +176,7 @@ def test_validated_catalog_cache_is_reused_and_invalidated(tmp_path) -> None:
     first = load_catalog([user], cache_dir=cache)
     assert len(list(cache.glob("catalog-*.pickle"))) == 1
     # An unchanged catalog loads from the cache, without importing pydantic at all.
-    code = ("import sys; from pathlib import Path; from catalog.loader import load_catalog; "
+    code = ("import sys; from pathlib import Path; from vramtui.catalog.loader import load_catalog; "
             f"c = load_catalog([Path({str(user)!r})], cache_dir=Path({str(cache)!r})); "
             "assert 'pydantic' not in sys.modules; print(c.gpus['my-card'].memory_gb)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=dict(os.environ))
@@ -190,7 +189,7 @@ def test_validated_catalog_cache_is_reused_and_invalidated(tmp_path) -> None:
 
 
 def test_search_prefers_instruct_and_newer_models_among_equal_matches(catalog) -> None:
-    from catalog.lookup import SearchIndex, model_bias, model_texts
+    from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts
 
     index = SearchIndex(list(catalog.models.values()), model_texts, model_bias)
     top = index.rank("llama 70b")[0]

@@ -8,16 +8,16 @@ import subprocess
 import sys
 
 import pytest
+from vramtui.core.kv import kv_cache
 
-from catalog.answers import Resolved, Selection, answer
-from core.kv import kv_cache
+from vramtui.answers import Resolved, Selection, answer
 
 SEED = "deepseek-r1-distill-llama-8b"
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     e = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=e, timeout=60)
+    return subprocess.run([sys.executable, "-m", "vramtui", *args], capture_output=True, text=True, env=e, timeout=60)
 
 
 def test_estimate_json_shape_and_numbers(catalog) -> None:
@@ -97,8 +97,8 @@ def test_text_output_has_the_seed_pages_information() -> None:
 
 
 def test_cli_and_core_do_not_import_textual() -> None:
-    code = "import sys, cli, core.estimate, catalog.answers; cli.main(['estimate', 'llama 3.1 8b', '--json']); " \
-           "assert 'textual' not in sys.modules, 'textual imported'"
+    code = ("import sys, vramtui.__main__ as cli, vramtui.core.estimate, vramtui.answers; "
+            "cli.main(['estimate', 'llama 3.1 8b', '--json']); assert 'textual' not in sys.modules, 'textual imported'")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
 

@@ -36,8 +36,10 @@ import shlex
 
 import pytest
 from configs import DEEPSEEK_R1, LLAMA_31_8B, LLAMA_33_70B
-
-from core.commands import (
+from vramtui.core.estimate import Settings, valid_tp_sizes
+from vramtui.core.hardware import APPLE, GPU, MULTI_GPU, Hardware
+from vramtui.core.hf_config import architecture_from_config
+from vramtui.core.launch import (
     LLAMA_CPP,
     OLLAMA,
     SGLANG,
@@ -48,13 +50,10 @@ from core.commands import (
     launch,
     launch_commands,
 )
-from core.estimate import Settings, valid_tp_sizes
-from core.hardware import APPLE, GPU, MULTI_GPU, Hardware
-from core.hf_config import architecture_from_config
-from core.quant_mix import Recipe
-from core.quantization import Quantization
-from core.units import gib
-from core.weights import GpuFormat
+from vramtui.core.quant_mix import Recipe
+from vramtui.core.quantization import Quantization
+from vramtui.core.units import gib
+from vramtui.core.weights import GpuFormat
 
 LLAMA_CACHE_TYPES = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"]
 VLLM_KV_DTYPES = ["auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2", "fp8_inc", "fp8_ds_mla"]
@@ -416,7 +415,7 @@ def test_memory_fraction_covers_the_estimate():
 def test_estimate_json_has_the_three_keys(capsys):
     from pathlib import Path
 
-    import cli
+    import vramtui.__main__ as cli
 
     fixture_gpus = Path(__file__).parent / "fixtures" / "detect" / "catalog"
     rc = cli.main(

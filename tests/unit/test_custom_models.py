@@ -19,20 +19,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vramtui.catalog.loader import Catalog
+from vramtui.core.arch import CONV, FULL, SLIDING
+from vramtui.core.errors import ModelSourceError, VramtuiError
+from vramtui.core.kv import kv_cache
+from vramtui.core.quantization import weights
 
-from catalog.answers import Resolved, Selection, answer
-from catalog.custom import (
-    CustomModelError,
-    add_to_catalog,
-    from_path,
-    is_repo_id,
-    looks_like_path,
-    resolve_custom_model,
-)
-from catalog.loader import Catalog, CatalogError
-from core.arch import CONV, FULL, SLIDING
-from core.kv import kv_cache
-from core.quantization import weights
+from vramtui.answers import Resolved, Selection, answer
+from vramtui.sources import add_to_catalog, is_repo_id, looks_like_path, resolve_custom_model
+from vramtui.sources.local import from_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -190,16 +185,16 @@ def test_sliding_window_configs_kv(tmp_path) -> None:
 def test_config_missing_num_hidden_layers_names_field_and_file(tmp_path) -> None:
     cfg = {k: v for k, v in LLAMA_31_8B.items() if k != "num_hidden_layers"}
     folder = write_model_dir(tmp_path / "broken", cfg)
-    with pytest.raises(CustomModelError) as e:
+    with pytest.raises(ModelSourceError) as e:
         resolve_custom_model(str(folder), tmp_path)
-    assert e.value.field == "num_hidden_layers" and isinstance(e.value, CatalogError)
+    assert e.value.field == "num_hidden_layers" and isinstance(e.value, VramtuiError)
     assert str(folder / "config.json") in str(e.value)
 
 
 def test_cli_exits_2_naming_the_missing_field_and_the_file(tmp_path) -> None:
     cfg = {k: v for k, v in LLAMA_31_8B.items() if k != "num_hidden_layers"}
     path = write_model_dir(tmp_path / "broken", cfg) / "config.json"
-    r = subprocess.run([sys.executable, "-m", "cli", "estimate", str(path)],
+    r = subprocess.run([sys.executable, "-m", "vramtui", "estimate", str(path)],
                        capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert r.returncode == 2, r.stdout + r.stderr
     assert "num_hidden_layers" in r.stderr and str(path) in r.stderr
@@ -210,11 +205,11 @@ def test_bad_json_and_missing_paths_are_clear(tmp_path) -> None:
     bad = tmp_path / "bad" / "config.json"
     bad.parent.mkdir()
     bad.write_text('{"model_type": "llama",\n  "hidden_size": }')
-    with pytest.raises(CustomModelError, match=r"config\.json: is not valid JSON \(line 2"):
+    with pytest.raises(ModelSourceError, match=r"config\.json: is not valid JSON \(line 2"):
         from_path(bad)
-    with pytest.raises(CustomModelError, match="no such file"):
+    with pytest.raises(ModelSourceError, match="no such file"):
         resolve_custom_model(str(tmp_path / "nope" / "config.json"), tmp_path)
-    with pytest.raises(CustomModelError, match="no config.json and no .gguf"):
+    with pytest.raises(ModelSourceError, match="no config.json and no .gguf"):
         from_path(tmp_path)
 
 
@@ -368,7 +363,7 @@ def test_gguf_exact_weights_reach_the_answer(tmp_path, catalog) -> None:
     entry = add_to_catalog(cat, entry)
     res = Resolved(cat)
     q = entry.quantization(res.quants["Q4_K_M"])
-    from core.estimate import Settings, memory
+    from vramtui.core.estimate import Settings, memory
 
     assert memory(entry.architecture, q, Settings(context=1024)).weights_bytes == w["size"]
 
@@ -391,13 +386,13 @@ def test_gguf_split_file_sums_every_shard(tmp_path) -> None:
     # a folder with one split model opens it
     assert from_path(tmp_path).gguf_file.shards == 2
     (tmp_path / "Big-Q4_K_M-00002-of-00002.gguf").unlink()
-    with pytest.raises(CustomModelError, match="shard Big-Q4_K_M-00002-of-00002.gguf of 2 is missing"):
+    with pytest.raises(ModelSourceError, match="shard Big-Q4_K_M-00002-of-00002.gguf of 2 is missing"):
         from_path(tmp_path / "Big-Q4_K_M-00001-of-00002.gguf")
 
 
 def _q4km():
-    from core.quant_mix import Recipe
-    from core.quantization import Quantization
+    from vramtui.core.quant_mix import Recipe
+    from vramtui.core.quantization import Quantization
 
     return Quantization("Q4_K_M", 4.89, 50, recipe=Recipe("Q4_K_M"))
 
@@ -442,21 +437,21 @@ def test_gguf_errors_name_the_file(tmp_path) -> None:
     write_gguf(path, llama_kv(), llama_tensors())
     data = path.read_bytes()
     path.write_bytes(data[:-1000])
-    with pytest.raises(CustomModelError, match=r"cut\.gguf: is truncated"):
+    with pytest.raises(ModelSourceError, match=r"cut\.gguf: is truncated"):
         from_path(path)
     path.write_bytes(data[:300])
-    with pytest.raises(CustomModelError, match=r"cut\.gguf: the header is truncated"):
+    with pytest.raises(ModelSourceError, match=r"cut\.gguf: the header is truncated"):
         from_path(path)
     path.write_bytes(b"GGML" + data[4:])
-    with pytest.raises(CustomModelError, match="not a GGUF file"):
+    with pytest.raises(ModelSourceError, match="not a GGUF file"):
         from_path(path)
     kv = llama_kv()
     del kv["llama.block_count"]
     write_gguf(path, kv, llama_tensors())
-    with pytest.raises(CustomModelError, match=r"cut\.gguf: metadata llama\.block_count is missing"):
+    with pytest.raises(ModelSourceError, match=r"cut\.gguf: metadata llama\.block_count is missing"):
         from_path(path)
     write_gguf(path, {"general.architecture": (STR, "clip")}, [("v.patch_embd.weight", "F16", (14, 14))])
-    with pytest.raises(CustomModelError, match="mmproj"):
+    with pytest.raises(ModelSourceError, match="mmproj"):
         from_path(path)
 
 
@@ -471,7 +466,7 @@ def test_bad_user_catalog_file_names_file_entry_and_field(tmp_path) -> None:
         '[[gpus]]\nid = "my-card"\nname = "My Card"\nvendor = "NVIDIA"\nmemory_gb = -8\n'
         'bandwidth_gbps = 500\nsegment = "consumer"\nyear = 2024\nsource = "me"\n'
     )
-    r = subprocess.run([sys.executable, "-m", "cli", "gpus"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    r = subprocess.run([sys.executable, "-m", "vramtui", "gpus"], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert r.returncode == 2, r.stdout + r.stderr
     assert str(bad) in r.stderr and "gpus[0] (my-card)" in r.stderr and "field memory_gb" in r.stderr
     assert "Traceback" not in r.stderr
@@ -623,12 +618,12 @@ def test_hub_errors_are_one_clear_line(tmp_path, hub, monkeypatch) -> None:
         "org/no-config": "has no config.json",
     }
     for repo, needle in cases.items():
-        with pytest.raises(CustomModelError) as e:
+        with pytest.raises(ModelSourceError) as e:
             resolve_custom_model(repo, tmp_path)
         msg = str(e.value)
         assert msg.startswith(f"{repo}: ") and needle in msg and hub.endpoint in msg and "\n" not in msg
     hub.stop()
-    with pytest.raises(CustomModelError, match=r"org/anything: cannot reach .* \(offline\?\)"):
+    with pytest.raises(ModelSourceError, match=r"org/anything: cannot reach .* \(offline\?\)"):
         resolve_custom_model("org/anything", tmp_path)
     # nothing half-fetched was cached
     assert not (tmp_path / "hub" / "org" / "anything").exists()
@@ -649,14 +644,14 @@ def test_hostile_names_give_an_entry_none_or_one_clear_error(tmp_path, monkeypat
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # never the network: repo ids fail at once, with a message
     try:
         resolve_custom_model(text, tmp_path)
-    except CustomModelError as e:
+    except ModelSourceError as e:
         assert "\n" not in str(e).replace(text, "") and str(e).strip()
 
 
 def test_offline_mode_is_honoured_without_touching_the_network(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # the discard port: nothing answers
-    with pytest.raises(CustomModelError, match=r"org/model: HF_HUB_OFFLINE is set, and org/model is not in the cache"):
+    with pytest.raises(ModelSourceError, match=r"org/model: HF_HUB_OFFLINE is set, and org/model is not in the cache"):
         resolve_custom_model("org/model", tmp_path)
 
 
@@ -668,7 +663,7 @@ def test_a_gguf_file_model_runs_from_that_file(tmp_path) -> None:
     path = tmp_path / "my models" / "Tiny-Q4_K_M.gguf"
     path.parent.mkdir()
     write_gguf(path, llama_kv(layers=2), llama_tensors(layers=2))
-    r = subprocess.run([sys.executable, "-m", "cli", "estimate", str(path), "--gpu", "rtx-4090", "--json"],
+    r = subprocess.run([sys.executable, "-m", "vramtui", "estimate", str(path), "--gpu", "rtx-4090", "--json"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     commands = _json.loads(r.stdout)["commands"]

@@ -21,11 +21,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from vramtui.catalog.loader import load_catalog
+from vramtui.core.hardware import APPLE, GPU, MULTI_GPU, UNIFIED
+from vramtui.core.units import GIB, MIB
 
-from catalog import detect as d
-from catalog.loader import load_catalog
-from core.hardware import APPLE, GPU, MULTI_GPU, UNIFIED
-from core.units import GIB, MIB
+from vramtui.sources import detect as d
+from vramtui.sources.detect import match, parse, probe
 
 FIX = Path(__file__).parent / "fixtures" / "detect"
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,15 +54,15 @@ def fake_runner(outputs: dict[str, tuple[str | None, str | None]]):
     return run
 
 
-def machine(outputs, system="Linux", meminfo="meminfo.txt") -> d.Machine:
-    return d.detect_machine(0.5, system, fake_runner(outputs), str(FIX / meminfo))
+def machine(outputs, system="Linux", meminfo="meminfo.txt") -> parse.Machine:
+    return probe.detect_machine(0.5, system, fake_runner(outputs), str(FIX / meminfo))
 
 
 # ---------------------------------------------------------------- parsers
 
 
 def test_nvidia_one_gpu():
-    [g] = d.parse_nvidia_smi_csv(fixture("nvidia-smi-one.csv"))
+    [g] = parse.parse_nvidia_smi_csv(fixture("nvidia-smi-one.csv"))
     assert (g.index, g.name, g.vendor) == (0, "NVIDIA GeForce RTX 4090", "NVIDIA")
     assert g.memory_total_bytes == 24564 * MIB
     assert g.memory_used_bytes == 1133 * MIB and g.memory_free_bytes == 23019 * MIB
@@ -70,46 +71,46 @@ def test_nvidia_one_gpu():
 
 def test_nvidia_recorded_on_a_real_h200(cat):
     # Recorded with the exact command on one H200 (driver 580.159.04).
-    [g] = d.parse_nvidia_smi_csv(fixture("nvidia-smi-h200-recorded.csv"))
+    [g] = parse.parse_nvidia_smi_csv(fixture("nvidia-smi-h200-recorded.csv"))
     assert (g.name, g.memory_total_bytes, g.memory_used_bytes) == ("NVIDIA H200", 143771 * MIB, 0)
-    assert d.parse_nvidia_smi_list(fixture("nvidia-smi-h200-recorded-list.txt")) == []  # MIG off
-    assert d.match_gpu(g.name, g.memory_total_bytes, cat.gpus.values()).id == "h200-sxm"
+    assert parse.parse_nvidia_smi_list(fixture("nvidia-smi-h200-recorded-list.txt")) == []  # MIG off
+    assert match.match_gpu(g.name, g.memory_total_bytes, cat.gpus.values()).id == "h200-sxm"
 
 
 def test_nvidia_several_gpus():
-    gpus = d.parse_nvidia_smi_csv(fixture("nvidia-smi-eight-h100.csv"))
+    gpus = parse.parse_nvidia_smi_csv(fixture("nvidia-smi-eight-h100.csv"))
     assert [g.index for g in gpus] == list(range(8))
     assert {g.name for g in gpus} == {"NVIDIA H100 80GB HBM3"}
 
 
 def test_nvidia_na_fields_are_unknown_not_errors():
-    [g] = d.parse_nvidia_smi_csv(fixture("nvidia-smi-mig.csv"))
+    [g] = parse.parse_nvidia_smi_csv(fixture("nvidia-smi-mig.csv"))
     assert g.memory_total_bytes == 81920 * MIB
     assert g.memory_used_bytes is None and g.memory_free_bytes is None
-    [spark] = d.parse_nvidia_smi_csv(fixture("nvidia-smi-gb10.csv"))
+    [spark] = parse.parse_nvidia_smi_csv(fixture("nvidia-smi-gb10.csv"))
     assert spark.name == "NVIDIA GB10" and spark.memory_total_bytes is None
 
 
 def test_nvidia_mig_listing():
-    migs = d.parse_nvidia_smi_list(fixture("nvidia-smi-mig-list.txt"))
+    migs = parse.parse_nvidia_smi_list(fixture("nvidia-smi-mig-list.txt"))
     assert [(m.gpu_index, m.device, m.profile) for m in migs] == [
         (0, 0, "3g.40gb"),
         (0, 1, "2g.20gb"),
         (0, 2, "1g.10gb"),
     ]
     assert migs[0].memory_bytes == 40 * GIB
-    assert d.parse_nvidia_smi_list(fixture("nvidia-smi-one.csv")) == []
+    assert parse.parse_nvidia_smi_list(fixture("nvidia-smi-one.csv")) == []
 
 
 @pytest.mark.parametrize(
     "name", ["garbage.txt", "nvidia-smi-failed.txt", "rocm-smi-mi300x.json", "meminfo.txt"]
 )
 def test_nvidia_parser_rejects_other_text(name):
-    assert d.parse_nvidia_smi_csv(fixture(name)) == []
+    assert parse.parse_nvidia_smi_csv(fixture(name)) == []
 
 
 def test_rocm_json_new_keys():
-    gpus = d.parse_rocm_smi_json(fixture("rocm-smi-mi300x.json"))
+    gpus = parse.parse_rocm_smi_json(fixture("rocm-smi-mi300x.json"))
     assert [(g.index, g.name, g.vendor) for g in gpus] == [
         (0, "AMD Instinct MI300X", "AMD"),
         (1, "AMD Instinct MI300X", "AMD"),
@@ -119,13 +120,13 @@ def test_rocm_json_new_keys():
 
 
 def test_rocm_json_old_keys_after_a_warning():
-    [g] = d.parse_rocm_smi_json(fixture("rocm-smi-7900xtx.json"))
+    [g] = parse.parse_rocm_smi_json(fixture("rocm-smi-7900xtx.json"))
     assert g.name == "Navi 31 [Radeon RX 7900 XT/7900 XTX]"
     assert g.memory_total_bytes == 25753026560
 
 
 def test_rocm_csv():
-    [g] = d.parse_rocm_smi_csv(fixture("rocm-smi-mi210.csv"))
+    [g] = parse.parse_rocm_smi_csv(fixture("rocm-smi-mi210.csv"))
     assert (g.name, g.memory_total_bytes, g.memory_used_bytes) == (
         "AMD Instinct MI210",
         68702699520,
@@ -135,28 +136,28 @@ def test_rocm_csv():
 
 @pytest.mark.parametrize("name", ["garbage.txt", "nvidia-smi-one.csv", "nvidia-smi-failed.txt"])
 def test_rocm_parsers_reject_other_text(name):
-    assert d.parse_rocm_smi_json(fixture(name)) == []
-    assert d.parse_rocm_smi_csv(fixture(name)) == []
+    assert parse.parse_rocm_smi_json(fixture(name)) == []
+    assert parse.parse_rocm_smi_csv(fixture(name)) == []
 
 
 def test_rocm_json_of_the_wrong_shape():
-    assert d.parse_rocm_smi_json('{"card0": "x", "system": {"Driver version": "6.8"}}') == []
-    assert d.parse_rocm_smi_json("[1, 2, 3]") == []
+    assert parse.parse_rocm_smi_json('{"card0": "x", "system": {"Driver version": "6.8"}}') == []
+    assert parse.parse_rocm_smi_json("[1, 2, 3]") == []
 
 
 def test_macos_sysctl_and_system_profiler():
-    brand, memory = d.parse_sysctl(fixture("sysctl-m2-max.txt"))
+    brand, memory = parse.parse_sysctl(fixture("sysctl-m2-max.txt"))
     assert (brand, memory) == ("Apple M2 Max", 32 * GIB)
-    assert d.apple_chip_name(brand) == "M2 Max"
-    assert d.apple_chip_name("Apple M1") == "M1"
-    assert d.apple_chip_name(d.parse_sysctl(fixture("sysctl-intel.txt"))[0]) is None
-    assert d.parse_system_profiler_displays(fixture("system-profiler-m2-max.txt")) == 38
-    assert d.parse_system_profiler_displays(fixture("garbage.txt")) is None
+    assert parse.apple_chip_name(brand) == "M2 Max"
+    assert parse.apple_chip_name("Apple M1") == "M1"
+    assert parse.apple_chip_name(parse.parse_sysctl(fixture("sysctl-intel.txt"))[0]) is None
+    assert parse.parse_system_profiler_displays(fixture("system-profiler-m2-max.txt")) == 38
+    assert parse.parse_system_profiler_displays(fixture("garbage.txt")) is None
 
 
 def test_meminfo():
-    assert d.parse_meminfo(fixture("meminfo.txt")) == (65843668 * 1024, 58712340 * 1024)
-    assert d.parse_meminfo(fixture("garbage.txt")) == (None, None)
+    assert parse.parse_meminfo(fixture("meminfo.txt")) == (65843668 * 1024, 58712340 * 1024)
+    assert parse.parse_meminfo(fixture("garbage.txt")) == (None, None)
 
 
 # ---------------------------------------------------------------- matching to the catalog
@@ -184,7 +185,7 @@ def test_meminfo():
     ],
 )
 def test_match_gpu(cat, name, mib, expected):
-    entry = d.match_gpu(name, mib * MIB if mib else None, cat.gpus.values())
+    entry = match.match_gpu(name, mib * MIB if mib else None, cat.gpus.values())
     assert (entry.id if entry else None) == expected
 
 
@@ -197,7 +198,7 @@ def test_one_gpu_target(cat):
             )
         }
     )
-    t = d.machine_target(m, cat)
+    t = match.machine_target(m, cat)
     hw = t.hardware
     assert hw is not None and hw.kind == GPU and hw.gpu_count == 1
     assert hw.memory_bytes == 24564 * MIB  # as detected, not the marketing figure
@@ -214,7 +215,7 @@ def test_eight_identical_gpus_are_one_multi_gpu_target(cat):
             )
         }
     )
-    hw = d.machine_target(m, cat).hardware
+    hw = match.machine_target(m, cat).hardware
     assert hw.kind == MULTI_GPU and hw.gpu_count == 8
     assert hw.memory_bytes == 81559 * MIB and hw.bandwidth_gbps == 3350.0
     assert hw.usable_bytes == 8 * 81559 * MIB
@@ -229,7 +230,7 @@ def test_mixed_gpus_pick_one_group_and_say_so(cat):
             )
         }
     )
-    t = d.machine_target(m, cat)
+    t = match.machine_target(m, cat)
     assert t.hardware.gpu_count == 1
     assert any("Mixed GPUs" in n for n in t.notes)
 
@@ -243,7 +244,7 @@ def test_busy_gpu_reports_free_memory(cat):
             )
         }
     )
-    t = d.machine_target(m, cat)
+    t = match.machine_target(m, cat)
     assert t.free_bytes == 10193 * MIB
     assert any("busy" in n for n in t.notes)
     assert t.hardware.memory_bytes == 81920 * MIB
@@ -260,7 +261,7 @@ def test_mig_instance_is_the_target(cat):
         }
     )
     assert len(m.gpus[0].mig) == 3
-    t = d.machine_target(m, cat)
+    t = match.machine_target(m, cat)
     assert t.hardware.memory_bytes == 40 * GIB
     assert "3g.40gb" in t.hardware.name
     assert t.hardware.bandwidth_gbps == pytest.approx(2039.0 * 40 / 80)
@@ -276,7 +277,7 @@ def test_unmatched_gpu_keeps_its_memory_and_says_bandwidth_unknown(cat):
             )
         }
     )
-    t = d.machine_target(m, cat)
+    t = match.machine_target(m, cat)
     assert t.hardware.memory_bytes == 23028 * MIB
     assert t.hardware.bandwidth_gbps == 0.0 and not t.bandwidth_known
     assert "bandwidth unknown" in t.label
@@ -294,13 +295,13 @@ def test_gpu_without_own_memory_is_a_unified_machine(cat):
         },
         meminfo="meminfo.txt",
     )
-    t = d.machine_target(m, cat)
+    t = match.machine_target(m, cat)
     assert t.hardware.kind == UNIFIED and t.catalog_id == "nvidia-dgx-spark-128gb"
 
 
 def test_amd_gpus(cat):
     m = machine({"rocm-smi": (fixture("rocm-smi-mi300x.json"), None)})
-    t = d.machine_target(m, cat)
+    t = match.machine_target(m, cat)
     assert t.hardware.gpu_count == 2 and t.catalog_id == "instinct-mi300x"
     assert t.hardware.memory_bytes == 205822885888
 
@@ -320,8 +321,8 @@ def test_amd_csv_when_json_fails(cat):
             return fixture("rocm-smi-mi210.csv"), None
         return runs.get(argv[0], (None, f"{argv[0]}: not found"))
 
-    m = d.detect_machine(0.5, "Linux", run, str(FIX / "meminfo.txt"))
-    t = d.machine_target(m, cat)
+    m = probe.detect_machine(0.5, "Linux", run, str(FIX / "meminfo.txt"))
+    t = match.machine_target(m, cat)
     assert m.gpus[0].name == "AMD Instinct MI210"
     assert not t.bandwidth_known  # not in the fixture catalog
 
@@ -335,7 +336,7 @@ def test_apple_silicon(cat):
         system="Darwin",
     )
     assert m.apple is not None and m.apple.gpu_cores == 38 and m.ram_bytes == 32 * GIB
-    t = d.machine_target(m, cat)
+    t = match.machine_target(m, cat)
     assert t.hardware.kind == APPLE and t.hardware.memory_bytes == 32 * GIB
     assert t.bandwidth_known and t.hardware.bandwidth_gbps == 400.0
     assert t.hardware.usable_bytes < t.hardware.memory_bytes  # never the whole unified memory
@@ -343,7 +344,7 @@ def test_apple_silicon(cat):
 
 def test_intel_mac_has_no_gpu(cat):
     m = machine({"sysctl": (fixture("sysctl-intel.txt"), None)}, system="Darwin")
-    t = d.machine_target(m, cat)
+    t = match.machine_target(m, cat)
     assert t.hardware is None and m.ram_bytes == 32 * GIB
 
 
@@ -362,10 +363,10 @@ def test_intel_mac_has_no_gpu(cat):
 )
 def test_no_gpu_detected_never_raises(cat, outputs):
     m = machine(outputs)
-    t = d.machine_target(m, cat)
-    assert m.gpus == () and t.hardware is None and t.label == d.NO_GPU
+    t = match.machine_target(m, cat)
+    assert m.gpus == () and t.hardware is None and t.label == match.NO_GPU
     out = d.machine_json(m, t, cat)
-    assert out["message"] == d.NO_GPU and out["system_ram_bytes"] == 65843668 * 1024
+    assert out["message"] == match.NO_GPU and out["system_ram_bytes"] == 65843668 * 1024
     assert any("no GPU detected" in line for line in d.machine_lines(m, t))
     json.dumps(out)
 
@@ -382,8 +383,8 @@ def _tool(directory: Path, name: str, body: str) -> None:
 @pytest.mark.skipif(os.name == "nt", reason="POSIX executables")
 def test_run_tool_no_tool_on_path(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert d.run_tool(["nvidia-smi", "-L"], 1.0) == (None, "nvidia-smi: not found")
-    m = d.detect_machine(1.0, "Linux", meminfo_path=str(FIX / "meminfo.txt"))
+    assert probe.run_tool(["nvidia-smi", "-L"], 1.0) == (None, "nvidia-smi: not found")
+    m = probe.detect_machine(1.0, "Linux", meminfo_path=str(FIX / "meminfo.txt"))
     assert m.gpus == () and m.ram_bytes == 65843668 * 1024
     assert "nvidia-smi: not found" in m.notes and "rocm-smi: not found" in m.notes
 
@@ -392,7 +393,7 @@ def test_run_tool_no_tool_on_path(tmp_path, monkeypatch):
 def test_run_tool_timeout_failure_garbage(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     _tool(tmp_path, "nvidia-smi", "import time; time.sleep(30)")  # the fake tool hangs; the test does not wait
-    out, why = d.run_tool(["nvidia-smi"], 0.3)
+    out, why = probe.run_tool(["nvidia-smi"], 0.3)
     assert out is None and "no answer" in why
     _tool(
         tmp_path,
@@ -400,13 +401,13 @@ def test_run_tool_timeout_failure_garbage(tmp_path, monkeypatch):
         'import sys; print("NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver."); '
         "sys.exit(9)",
     )
-    out, why = d.run_tool(["nvidia-smi"], 2.0)
+    out, why = probe.run_tool(["nvidia-smi"], 2.0)
     assert out is None and "exit status 9" in why and "NVIDIA-SMI has failed" in why
     _tool(
         tmp_path, "nvidia-smi", "import sys; sys.stdout.buffer.write(b'\\xff\\xfe garbage,,,\\n')"
     )
     _tool(tmp_path, "rocm-smi", "print('not json')")
-    m = d.detect_machine(2.0, "Linux", meminfo_path=str(FIX / "meminfo.txt"))
+    m = probe.detect_machine(2.0, "Linux", meminfo_path=str(FIX / "meminfo.txt"))
     assert m.gpus == () and m.notes
 
 
@@ -418,8 +419,8 @@ def test_run_tool_reads_a_working_tool(tmp_path, monkeypatch, cat):
         "nvidia-smi",
         f"import sys; sys.stdout.write(open({str(FIX / 'nvidia-smi-eight-h100.csv')!r}).read())",
     )
-    m = d.detect_machine(5.0, "Linux", meminfo_path=str(FIX / "meminfo.txt"))
-    assert len(m.gpus) == 8 and d.machine_target(m, cat).hardware.gpu_count == 8
+    m = probe.detect_machine(5.0, "Linux", meminfo_path=str(FIX / "meminfo.txt"))
+    assert len(m.gpus) == 8 and match.machine_target(m, cat).hardware.gpu_count == 8
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX executables")
@@ -428,7 +429,7 @@ def test_cli_detect_without_any_tool(tmp_path, extra):
     """`vramtui detect` with no GPU tool on PATH: system RAM, "no GPU detected", exit 0, no Textual."""
     env = {**os.environ, "PATH": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
     code = (
-        "import sys, cli; rc = cli.main(['detect', *sys.argv[1:]]); "
+        "import sys, vramtui.__main__ as cli; rc = cli.main(['detect', *sys.argv[1:]]); "
         "assert 'textual' not in sys.modules, 'textual imported'; sys.exit(rc)"
     )
     done = subprocess.run(
@@ -474,4 +475,4 @@ def test_cli_detect_without_any_tool(tmp_path, extra):
 def test_match_gpu_in_the_builtin_catalog(name, mib, expected):
     gpus = load_catalog().gpus
     assert expected in gpus, f"{expected} is not in the built-in catalog"
-    assert d.match_gpu(name, mib * MIB, gpus.values()).id == expected
+    assert match.match_gpu(name, mib * MIB, gpus.values()).id == expected

@@ -1,14 +1,18 @@
 """The FAQ's answers agree with the core: every figure, formula and chart bar is checked
-against catalog.answers.answer() or the core function the question is about."""
+against vramtui.answers.answer() or the core function the question is about."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from vramtui.core.estimate import FITS, NO, fit_on, gpus_needed, max_context
+from vramtui.core.hardware import APPLE
+from vramtui.core.kv import KV_TYPES, kv_cache
+from vramtui.core.speed import decode_speed
 
-from catalog.answers import Resolved, Selection, answer, launch_for
-from catalog.faq import (
+from vramtui.answers import Resolved, Selection, answer, launch_for
+from vramtui.faq import (
     PROMPT_TOKENS,
     _Ctx,
     answer_text,
@@ -23,10 +27,6 @@ from catalog.faq import (
     tokens,
     tps,
 )
-from core.estimate import FITS, NO, fit_on, gpus_needed, max_context
-from core.hardware import APPLE
-from core.kv import KV_TYPES, kv_cache
-from core.speed import decode_speed
 
 SEED = "deepseek-r1-distill-llama-8b"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vramtui.catalog.loader import CatalogError, load_catalog
 
-import cli
-from catalog.loader import CatalogError, load_catalog
+import vramtui.__main__ as cli
 
 EXAMPLES = int(os.environ.get("VRAMTUI_FUZZ_EXAMPLES", "15"))
 pytestmark = pytest.mark.fuzz

@@ -9,8 +9,7 @@ the catalog entry's config.json, plus an estimated header; it must land within Â
 from __future__ import annotations
 
 import pytest
-
-from core.quantization import nominal_weights_bytes, weights
+from vramtui.core.quantization import nominal_weights_bytes, weights
 
 HF = "https://huggingface.co/"
 L31 = HF + "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF/commit/"

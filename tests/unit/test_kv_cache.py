@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from configs import DEEPSEEK_R1, LLAMA_31_8B
-
-from core.arch import FULL, LINEAR, SLIDING
-from core.hf_config import architecture_from_config
-from core.kv import kv_cache
+from vramtui.core.arch import FULL, LINEAR, SLIDING
+from vramtui.core.hf_config import architecture_from_config
+from vramtui.core.kv import kv_cache
 
 
 def test_llama_31_8b_f16_exact() -> None:

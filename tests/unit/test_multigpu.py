@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from configs import DEEPSEEK_R1, LLAMA_31_8B
-
-from core.estimate import (
+from vramtui.core.estimate import (
     FITS,
     GPUS_PER_NODE,
     NO,
@@ -21,11 +20,11 @@ from core.estimate import (
     plan_settings,
     valid_tp_sizes,
 )
-from core.hardware import GPU, MULTI_GPU, Hardware
-from core.hf_config import architecture_from_config
-from core.quantization import Quantization
-from core.units import gib
-from core.weights import GpuFormat
+from vramtui.core.hardware import GPU, MULTI_GPU, Hardware
+from vramtui.core.hf_config import architecture_from_config
+from vramtui.core.quantization import Quantization
+from vramtui.core.units import gib
+from vramtui.core.weights import GpuFormat
 
 QWEN25_7B = dict(
     architectures=["Qwen2ForCausalLM"],

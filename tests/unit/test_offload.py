@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 from configs import LLAMA_33_70B
-
-from core.estimate import NO, Settings, fit_on, memory
-from core.hardware import APPLE, GPU, Hardware
-from core.hf_config import architecture_from_config
-from core.offload import DEFAULT_RAM_BANDWIDTH_GBPS, offload_plan, split_at
-from core.quant_mix import Recipe
-from core.quantization import Quantization
-from core.units import GIB, gib
-from core.weights import GpuFormat
+from vramtui.core.estimate import NO, Settings, fit_on, memory
+from vramtui.core.hardware import APPLE, GPU, Hardware
+from vramtui.core.hf_config import architecture_from_config
+from vramtui.core.offload import DEFAULT_RAM_BANDWIDTH_GBPS, offload_plan, split_at
+from vramtui.core.quant_mix import Recipe
+from vramtui.core.quantization import Quantization
+from vramtui.core.units import GIB, gib
+from vramtui.core.weights import GpuFormat
 
 QWEN3_30B_A3B = dict(
     architectures=["Qwen3MoeForCausalLM"],

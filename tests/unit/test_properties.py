@@ -8,14 +8,13 @@ from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from core.estimate import FIT_ORDER, Settings, fit_on, memory
-from core.hardware import GPU, Hardware
-from core.hf_config import architecture_from_config
-from core.kv import KV_TYPES, kv_cache
-from core.quant_mix import Recipe
-from core.quantization import Quantization
-from core.units import gib
+from vramtui.core.estimate import FIT_ORDER, Settings, fit_on, memory
+from vramtui.core.hardware import GPU, Hardware
+from vramtui.core.hf_config import architecture_from_config
+from vramtui.core.kv import KV_TYPES, kv_cache
+from vramtui.core.quant_mix import Recipe
+from vramtui.core.quantization import Quantization
+from vramtui.core.units import gib
 
 EXAMPLES = int(os.environ.get("VRAMTUI_FUZZ_EXAMPLES", "25"))
 

@@ -6,9 +6,8 @@ from collections import Counter
 
 import pytest
 from configs import LLAMA_31_8B as LLAMA_31_8B_CONFIG
-
-from core.hf_config import architecture_from_config
-from core.quant_mix import Recipe, tensor_types, use_more_bits
+from vramtui.core.hf_config import architecture_from_config
+from vramtui.core.quant_mix import Recipe, tensor_types, use_more_bits
 
 LLAMA_31_8B = architecture_from_config(LLAMA_31_8B_CONFIG)
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import pytest
 from configs import LLAMA_31_8B
-
-from core.hf_config import architecture_from_config
-from core.kv import kv_cache
-from core.overhead import SEED_OVERHEAD
-from core.quantization import nominal_weights_bytes
-from core.speed import seed_tokens_per_second
+from vramtui.core.hf_config import architecture_from_config
+from vramtui.core.kv import kv_cache
+from vramtui.core.overhead import SEED_OVERHEAD
+from vramtui.core.quantization import nominal_weights_bytes
+from vramtui.core.speed import seed_tokens_per_second
 
 SEED_PARAMS = 8_000_000_000
 # Quantization, seed's bits, seed's VRAM (GB, one decimal)

@@ -12,7 +12,7 @@ import statistics
 
 import pytest
 
-from catalog.answers import Resolved, Selection, answer
+from vramtui.answers import Resolved, Selection, answer
 
 # catalog id, measured tokens/s (tg128)
 MEASURED = [

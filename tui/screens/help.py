@@ -7,9 +7,8 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
-
-from tui.commands import COMMANDS, key_label
-from tui.help import help_text
+from vramtui.tui.help import help_text
+from vramtui.tui.keymap import COMMANDS, key_label
 
 
 def keys_markdown(pane_bindings: list[Binding]) -> str:

@@ -1,6 +1,6 @@
 """The main screen: owns the selection, recomputes the answer once per change, hands it to the panes.
 
-Data flows one way: selection vars → catalog.answers.answer() (the core) → `answer` → panes.
+Data flows one way: selection vars → vramtui.answers.answer() (the core) → `answer` → panes.
 Panes report choices up as messages; the screen changes a selection var; every change
 schedules one recompute, so a burst of changes (keys held down, several vars set by one
 command) costs a single answer() call. The FAQ is derived after the frame is drawn.
@@ -18,9 +18,19 @@ from textual.events import Resize
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from vramtui.core.errors import VramtuiError
+from vramtui.tui.keymap import MAIN, bindings
+from vramtui.tui.screens.prompt import ContextPrompt, OpenModelPrompt
+from vramtui.tui.widgets.compat import CompatPane
+from vramtui.tui.widgets.faq_pane import FaqPane
+from vramtui.tui.widgets.model_pane import ModelPane
+from vramtui.tui.widgets.pane import Pane
+from vramtui.tui.widgets.quant_table import QuantPane
+from vramtui.tui.widgets.selection_bar import SelectionBar
+from vramtui.tui.widgets.tab_strip import TabStrip
 
-from catalog.answers import Answer, Resolved, Selection, answer, launch_for
-from catalog.faq import (
+from vramtui.answers import Answer, Resolved, Selection, answer, launch_for
+from vramtui.faq import (
     CHART_CONTEXTS,
     TOOL_NAMES,
     Faq,
@@ -29,15 +39,6 @@ from catalog.faq import (
     commands_of,
     short_ctx,
 )
-from tui.commands import MAIN, bindings
-from tui.screens.prompt import ContextPrompt, OpenModelPrompt
-from tui.widgets.compat import CompatPane
-from tui.widgets.faq_pane import FaqPane
-from tui.widgets.model_pane import ModelPane
-from tui.widgets.pane import Pane
-from tui.widgets.quant_table import QuantPane
-from tui.widgets.selection_bar import SelectionBar
-from tui.widgets.tab_strip import TabStrip
 
 SELECTION_VARS = ("model_id", "quant", "context", "kv_type", "sequences", "gpus", "target", "all_quants")
 KV_CYCLE = ("f16", "q8_0", "q4_0")
@@ -248,13 +249,13 @@ class MainScreen(Screen):
     @work(thread=True, exclusive=True, group="open")
     def _open_model(self, text: str) -> None:
         """Read the config or GGUF header (or fetch from the Hub) off the UI thread."""
-        from catalog.custom import resolve_custom_model  # only when asked: file and network I/O
-        from catalog.loader import CatalogError
-        from catalog.locations import cache_dir
+        from vramtui.catalog.locations import cache_dir
+
+        from vramtui.sources import resolve_custom_model  # only when asked: file and network I/O
 
         try:
             entry = resolve_custom_model(text, cache_dir())
-        except CatalogError as e:
+        except VramtuiError as e:
             self.app.call_from_thread(self.notify, str(e), severity="error", timeout=10)
             return
         if entry is None:
@@ -265,7 +266,7 @@ class MainScreen(Screen):
         self.app.call_from_thread(self._add_model, entry)
 
     def _add_model(self, entry) -> None:  # entry: catalog.entries.ModelEntry
-        from catalog.custom import add_to_catalog
+        from vramtui.sources import add_to_catalog
 
         added = add_to_catalog(self.res.catalog, entry)
         self.query_one(ModelPane).add_model(added)
@@ -284,12 +285,12 @@ class MainScreen(Screen):
     @work(thread=True, exclusive=True, group="detect")
     def _detect_machine(self) -> None:
         """Run the vendors' tools (each with a timeout of seconds) off the UI thread."""
-        from catalog.detect import detect_machine, machine_target  # only when asked: it runs subprocesses
+        from vramtui.sources.detect import detect_machine, machine_target  # only when asked: it runs subprocesses
 
         target = machine_target(detect_machine(), self.res.catalog)
         self.app.call_from_thread(self._use_machine, target)
 
-    def _use_machine(self, found) -> None:  # found: catalog.detect.MachineTarget
+    def _use_machine(self, found) -> None:  # found: vramtui.sources.detect.MachineTarget
         """Target the detected GPUs (or Mac) through their catalog entry; say so when there is none."""
         hw = found.hardware
         if hw is None:
@@ -301,7 +302,7 @@ class MainScreen(Screen):
             return
         if found.catalog_id is None:
             # A card the catalog lacks: target it with what was detected (its memory; speed unknown).
-            from catalog.entries import GpuEntry
+            from vramtui.catalog.entries import GpuEntry
 
             entry = GpuEntry(
                 id="this-machine", name=f"This machine: {hw.name}", vendor=hw.vendor if hw.vendor in
@@ -323,7 +324,7 @@ class MainScreen(Screen):
         self.all_quants = not self.all_quants
 
     def action_copy_command(self, tool: str | None = None) -> None:
-        """Copy the command of `tool` (core.commands' id), or of the first tool that runs the selection."""
+        """Copy the command of `tool` (core.launch' id), or of the first tool that runs the selection."""
         if self.answer is None:
             return
         commands = [c for c in commands_of(launch_for(self.answer)) if tool in (None, c.tool)]

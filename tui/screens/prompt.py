@@ -8,8 +8,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+from vramtui.core.errors import UsageError
 
-from cli import UsageError, parse_context
+from vramtui.parse import parse_context
 
 
 class ContextPrompt(ModalScreen[int | None]):

@@ -11,7 +11,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
 
-from catalog.faq import Chart
+from vramtui.faq import Chart
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 LIMIT_CHAR = "│"
@@ -29,7 +29,7 @@ def bar_cells(value: float, scale: float, width: int) -> str:
 
 
 class BarChart:
-    """One bar per item of a catalog.faq.Chart, with an optional limit line (usable memory)."""
+    """One bar per item of a vramtui.faq.Chart, with an optional limit line (usable memory)."""
 
     def __init__(self, chart: Chart, bar_style: str = "cyan", selected_style: str = "bold yellow",
                  over_style: str = "red", limit_style: str = "bold") -> None:

@@ -10,12 +10,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
+from vramtui.core.estimate import NO
+from vramtui.tui.display import dash, fit_text, gib_cell, memory_cell, number_cell, signed_gib_cell
+from vramtui.tui.widgets.pane import Pane
+from vramtui.tui.widgets.tab_strip import TabStrip
 
-from catalog.answers import Answer, TargetRow
-from core.estimate import NO
-from tui.display import dash, fit_text, gib_cell, memory_cell, number_cell, signed_gib_cell
-from tui.widgets.pane import Pane
-from tui.widgets.tab_strip import TabStrip
+from vramtui.answers import Answer, TargetRow
 
 GPU, DEVICE = "gpu", "device"
 SORTS = ("tok/s", "memory", "name")

@@ -1,4 +1,4 @@
-"""The FAQ pane: renders catalog.faq's questions, answers, formulas and charts. Computes nothing."""
+"""The FAQ pane: renders vramtui.faq's questions, answers, formulas and charts. Computes nothing."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
+from vramtui.tui.widgets.charts import BarChart
+from vramtui.tui.widgets.pane import Pane
 
-from catalog.faq import Faq, FaqItem
-from tui.widgets.charts import BarChart
-from tui.widgets.pane import Pane
+from vramtui.faq import Faq, FaqItem
 
 
 def formula_grid(item: FaqItem) -> Table:

@@ -14,12 +14,12 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+from vramtui.catalog.entries import ModelEntry
+from vramtui.catalog.loader import Catalog
+from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts
+from vramtui.tui.widgets.pane import Pane
 
-from catalog.answers import Answer
-from catalog.entries import ModelEntry
-from catalog.loader import Catalog
-from catalog.lookup import SearchIndex, model_bias, model_texts
-from tui.widgets.pane import Pane
+from vramtui.answers import Answer
 
 MAX_RESULTS = 50
 

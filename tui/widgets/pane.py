@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from textual.containers import Vertical
 from textual.widget import Widget
-
-from tui.help import help_text
+from vramtui.tui.help import help_text
 
 
 class Pane(Vertical):
@@ -16,7 +16,7 @@ class Pane(Vertical):
     PANE = ""  # the pane's id in help.md and in the pane switcher
     TITLE = ""
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.PANE:
             cls.HELP = help_text(cls.PANE)  # Textual's help panel and our help screen read HELP

@@ -9,12 +9,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
+from vramtui.tui.display import FIT_STYLE, dash, fit_text, gib_cell, number_cell
+from vramtui.tui.widgets.charts import LIMIT_CHAR, bar_cells
+from vramtui.tui.widgets.pane import Pane
 
-from catalog.answers import Answer, QuantRow
-from catalog.faq import effective_bits, gib, short_ctx, tokens
-from tui.display import FIT_STYLE, dash, fit_text, gib_cell, number_cell
-from tui.widgets.charts import LIMIT_CHAR, bar_cells
-from tui.widgets.pane import Pane
+from vramtui.answers import Answer, QuantRow
+from vramtui.faq import effective_bits, gib, short_ctx, tokens
 
 MIN_BAR, MAX_BAR = 6, 40
 PADDING = 2  # DataTable's cell padding, both sides

@@ -5,10 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
+from vramtui.tui.display import FIT_LABEL, FIT_STYLE
 
-from catalog.answers import Answer
-from catalog.faq import gib, tps
-from tui.display import FIT_LABEL, FIT_STYLE
+from vramtui.answers import Answer
+from vramtui.faq import gib, tps
 
 
 class SelectionBar(Static):

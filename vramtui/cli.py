@@ -1,119 +1,47 @@
-"""vramtui's command line: `vramtui` opens the app; subcommands print the same answers as text or JSON.
+"""vramtui's subcommands: the same answers as the app, as text or JSON.
 
-Nothing here imports Textual: the app is imported only when it is opened.
+Never imports Textual (a test checks it): the app is opened by vramtui.__main__.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
-import re
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from catalog import __version__
-from catalog.answers import Answer, Resolved, Selection, answer, launch_for
-from catalog.entries import DeviceEntry, GpuEntry, ModelEntry
-from catalog.loader import Catalog, CatalogError, load_catalog
-from catalog.locations import cache_dir, config_dir
-from catalog.lookup import NotFound, SearchIndex, model_bias, model_names, model_texts, rank, resolve, target_texts
-from core.kv import KV_TYPES
-
-MAX_CONTEXT = 100_000_000
-MAX_GPUS = 1024
-MAX_SEQUENCES = 4096
+from vramtui.answers import Answer, Resolved, Selection, answer, launch_for
+from vramtui.catalog.loader import Catalog
+from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts, target_texts
+from vramtui.core.errors import UsageError, VramtuiError
+from vramtui.core.kv import KV_TYPES
+from vramtui.format import one_line
+from vramtui.parse import MAX, MAX_GPUS, MAX_SEQUENCES, parse_context, parse_count
+from vramtui.resolve import find_model, find_quant, find_target, user_catalog
 
 
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit status 2."""
+def _count(name: str, hi: int) -> Callable[[str], int]:
+    """An argparse type: a whole number between 1 and `hi` (argparse prints the one-line error)."""
 
-
-def parse_context(text: str) -> int | None:
-    """'2048', '8k', '128K', '1m' -> tokens; 'max' -> None is not used here: returns -1 for max."""
-    t = text.strip().lower().replace("_", "").replace(",", "")
-    if t == "max":
-        return -1
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)([km]?)", t)
-    if not m:
-        raise UsageError(f"context {text!r} is not a number of tokens (e.g. 2048, 8k, 128K, max)")
-    value = float(m.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[m.group(2)]
-    if not math.isfinite(value) or value < 1 or value > MAX_CONTEXT:
-        raise UsageError(f"context {text!r} must be between 1 and {MAX_CONTEXT:,} tokens")
-    return int(value)
-
-
-def _bounded_int(name: str, hi: int):
     def parse(text: str) -> int:
         try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {text!r}") from None
-        if not 1 <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{name} must be between 1 and {hi}")
-        return value
+            return parse_count(name, text, hi)
+        except UsageError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
 
     return parse
 
 
-def find_model(cat: Catalog, query: str) -> ModelEntry:
-    """A catalog model by id, repo or name; else a config.json, .gguf or Hub repo id, added to `cat`."""
-    q = query.strip()
-    if not any(q.lower() in (m.id, m.hf_repo.lower()) for m in cat.models.values()):
-        # checked before fuzzy matching, so an unknown repo id is fetched, not matched to a neighbour
-        from catalog.custom import add_to_catalog, resolve_custom_model  # deferred: 25 ms, rarely needed
-
-        entry = resolve_custom_model(q, cache_dir())
-        if entry is not None:
-            return add_to_catalog(cat, entry)
-    return resolve(list(cat.models.values()), query, model_names, lambda m: m.id, "model", model_bias)
-
-
-_APPLE_CHIP = re.compile(r"\b(m\d+(?:\s+(?:pro|max|ultra))?)\b.*?(\d+)\s*gb", re.IGNORECASE)
-
-
-def find_target(cat: Catalog, query: str) -> GpuEntry | DeviceEntry:
-    items: list[GpuEntry | DeviceEntry] = [*cat.gpus.values(), *cat.devices.values()]
-    try:
-        return resolve(items, query, target_texts, lambda g: g.name, "GPU or device")
-    except NotFound:
-        # Macs are named after one machine per chip and memory size ("Mac mini M4 Pro (24 GB)"):
-        # "MacBook Pro 14 M4 Pro 24GB" means the same chip and memory.
-        m = _APPLE_CHIP.search(query)
-        if m:
-            chip, gb = " ".join(m.group(1).lower().split()), float(m.group(2))
-            same = [d for d in cat.devices.values()
-                    if d.kind == "apple" and d.memory_gb == gb
-                    and re.match(re.escape(chip) + r"\b", d.chip.lower())]
-            if len(same) >= 1 and len({d.bandwidth_gbps for d in same}) == 1:
-                return same[0]
-        raise
-
-
-def find_quant(cat: Catalog, query: str) -> str:
-    for name in cat.quants:
-        if name.lower() == query.strip().lower():
-            return name
-    raise NotFound("quantization", query, [n for n in rank(list(cat.quants), query, lambda n: [n])][:6]
-                   or list(cat.quants)[:6])
-
-
 def catalog_from(args: argparse.Namespace) -> Catalog:
-    dirs = [config_dir()]
-    if getattr(args, "catalog", None):
-        dirs.append(Path(args.catalog))
-        if not Path(args.catalog).is_dir():
-            raise UsageError(f"--catalog {args.catalog}: no such directory")
-    return load_catalog(dirs, cache_dir=cache_dir())
+    return user_catalog(getattr(args, "catalog", None))
 
 
 def selection_from(cat: Catalog, args: argparse.Namespace) -> Selection:
     model = find_model(cat, " ".join(args.model))
     quant = find_quant(cat, args.quant or model.file_quant or "Q4_K_M")
     context = parse_context(args.context) if args.context else None
-    if context == -1:
+    if context == MAX:
         context = model.architecture.context
     target = find_target(cat, args.gpu).id if args.gpu else None
     return Selection(
@@ -185,7 +113,7 @@ def estimate_json(ans: Answer) -> dict[str, Any]:
 
 def launch_json(ans: Answer) -> dict[str, Any]:
     """"gpus_needed" (for the chosen --gpu), "offload" (llama.cpp -ngl plan) and "commands"."""
-    from core.estimate import gpus_needed
+    from vramtui.core.estimate import gpus_needed
 
     rows = {r.id: r for r in (*ans.gpus, *ans.devices)}
     target = rows.get(ans.selection.target or "")
@@ -292,9 +220,9 @@ def render_estimate(ans: Answer) -> None:
         for col in ("Name", "Memory", "GB/s", "Fit", "Headroom", "tok/s"):
             tt.add_column(col, justify="left" if col in ("Name", "Fit") else "right")
         best = sorted(runnable, key=lambda r: -r.estimate.tokens_per_second)[:TOP_TARGETS]
-        for r in best:
-            e = r.estimate
-            tt.add_row(r.entry.name, _gib(e.total_usable_bytes), f"{r.entry.bandwidth_gbps:,.0f}",
+        for t_row in best:
+            e = t_row.estimate
+            tt.add_row(t_row.entry.name, _gib(e.total_usable_bytes), f"{t_row.entry.bandwidth_gbps:,.0f}",
                        f"[{FIT_STYLE[e.fit]}]{e.fit}[/]", _gib(e.headroom_bytes), f"{e.tokens_per_second:.0f}")
         con.print(tt)
         if len(runnable) > TOP_TARGETS:
@@ -303,7 +231,7 @@ def render_estimate(ans: Answer) -> None:
 
 def longest_context(ans: Answer) -> int:
     """The longest context at which the selected quant fits the target with headroom (0: none)."""
-    from core.estimate import max_context
+    from vramtui.core.estimate import max_context
 
     t = ans.quant_row.on_target
     assert t is not None
@@ -374,7 +302,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    from catalog.detect import detect_machine, machine_json, machine_lines, machine_target
+    from vramtui.sources.detect import detect_machine, machine_json, machine_lines, machine_target
 
     cat = catalog_from(args)
     machine = detect_machine()
@@ -413,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="vramtui",
         description="Can I run this LLM on this GPU? Memory, fit, speed — in the terminal.",
     )
-    p.add_argument("--version", action="version", version=f"vramtui {__version__}")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
     p.add_argument("--model", help="open the app with this model selected")
     p.add_argument("--gpu", help="open the app with this GPU or device as the target")
     p.add_argument("--context", help="open the app at this context (2048, 8k, 128K, max)")
@@ -427,8 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--context", "-c", help="tokens per sequence: 2048, 8k, 128K or max (default 8k)")
     e.add_argument("--kv-type", choices=sorted(KV_TYPES), default="f16", help="KV cache type (default f16)")
     e.add_argument("--gpu", "-g", help="target GPU or device")
-    e.add_argument("--gpus", type=_bounded_int("--gpus", MAX_GPUS), default=1, help="number of GPUs (tensor parallel)")
-    e.add_argument("--sequences", "-s", type=_bounded_int("--sequences", MAX_SEQUENCES), default=1,
+    e.add_argument("--gpus", type=_count("--gpus", MAX_GPUS), default=1, help="number of GPUs (tensor parallel)")
+    e.add_argument("--sequences", "-s", type=_count("--sequences", MAX_SEQUENCES), default=1,
                    help="concurrent sequences (default 1)")
     e.add_argument("--all-quants", action="store_true", help="list every quantization, not only the common ones")
     e.add_argument("--json", action="store_true", help="print JSON")
@@ -450,33 +378,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _open_app(args: argparse.Namespace) -> int:
-    cat = catalog_from(args)
-    model = find_model(cat, args.model).id if args.model else None
-    target = find_target(cat, args.gpu).id if args.gpu else None
-    context = parse_context(args.context) if args.context else None
-    from tui.app import run_app  # deferred: Textual costs ~150 ms to import
-
-    return run_app(cat, model_id=model, target_id=target, context=context)
+def run(args: argparse.Namespace) -> int:
+    """Run the subcommand `args` names; a VramtuiError becomes one line on stderr and exit status 2."""
+    return guarded(args.func, args)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """`func(args)`, with every error a user can fix printed as one line (exit 2), never a traceback."""
     try:
-        if args.command is None:
-            return _open_app(args)
-        return args.func(args)
-    except (UsageError, NotFound, CatalogError) as e:
-        # One line, whatever the user typed (a name may hold a newline or control characters).
-        message = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(e))
-        print(f"vramtui: {message}", file=sys.stderr)
+        return func(args)
+    except VramtuiError as e:
+        print(f"vramtui: {one_line(str(e))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry
-from catalog.loader import Catalog
-from core.arch import Architecture
-from core.estimate import (
+from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry
+from vramtui.catalog.loader import Catalog
+from vramtui.core.arch import Architecture
+from vramtui.core.estimate import (
     FITS,
     NO,
     Memory,
@@ -23,8 +23,8 @@ from core.estimate import (
     on_target,
     recommended_quant,
 )
-from core.hardware import Hardware
-from core.quantization import Quantization
+from vramtui.core.hardware import Hardware
+from vramtui.core.quantization import Quantization
 
 
 @dataclass(frozen=True)
@@ -146,9 +146,9 @@ def answer(res: Resolved, sel: Selection) -> Answer:
     return Answer(sel, model, s, tuple(rows), tuple(gpus), devices, rec.name if rec else None)
 
 
-def launch_for(ans: Answer):  # -> core.commands.Launch
+def launch_for(ans: Answer):  # -> core.launch.Launch
     """The launch plan for the selection: tensor-parallel/offload plan and each runtime's command."""
-    from core.commands import launch
+    from vramtui.core.launch import launch
 
     m = ans.model
     target = next((r for r in (*ans.gpus, *ans.devices) if r.id == ans.selection.target), None)

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.ggml import TYPES
-from core.gguf_file import GgufFile, GgufTensorInfo
+from vramtui.core.ggml import TYPES
+from vramtui.core.gguf_file import GgufFile, GgufTensorInfo
 
 MAGIC = b"GGUF"
 DEFAULT_ALIGNMENT = 32

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from catalog.answers import Answer, QuantRow, Resolved, TargetRow, launch_for
-from core.arch import FULL, SLIDING, Architecture
-from core.commands import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchCommand
-from core.estimate import (
+from vramtui.answers import Answer, QuantRow, Resolved, TargetRow, launch_for
+from vramtui.core.arch import FULL, SLIDING, Architecture
+from vramtui.core.estimate import (
     FITS,
     NO,
     TIGHT,
@@ -27,10 +26,11 @@ from core.estimate import (
     max_context,
     memory,
 )
-from core.hardware import APPLE, APPLE_OS_RESERVE, APPLE_SMALL_RAM_LIMIT, Hardware
-from core.kv import KV_TYPES, kv_width
-from core.overhead import OverheadModel
-from core.speed import (
+from vramtui.core.hardware import APPLE, APPLE_OS_RESERVE, APPLE_SMALL_RAM_LIMIT, Hardware
+from vramtui.core.kv import KV_TYPES, kv_width
+from vramtui.core.launch import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchCommand
+from vramtui.core.overhead import OverheadModel
+from vramtui.core.speed import (
     ALL_REDUCE_S,
     BANDWIDTH_EFFICIENCY,
     FIXED_COST_S,
@@ -41,7 +41,7 @@ from core.speed import (
     hardware_class,
     prefill_utilisation,
 )
-from core.units import GB, GIB
+from vramtui.core.units import GB, GIB
 
 TOOL_NAMES = {LLAMA_CPP: "llama.cpp", OLLAMA: "Ollama", VLLM: "vLLM", SGLANG: "SGLang"}
 PROMPT_TOKENS = 1000  # "a typical prompt" for time to first token

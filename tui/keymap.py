@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 APP = "app"  # runs on the App: works on every screen
 MAIN = "main"  # runs on the main screen (changes the selection)
@@ -69,7 +69,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
-def bindings(owner: str) -> list[Binding]:
+def bindings(owner: str) -> list[BindingType]:
     """Bindings for the commands run by `owner` (APP or MAIN), each with the command's id."""
     return [
         Binding(c.keys, c.action, c.title, show=c.show, key_display=c.key_display, id=c.id, tooltip=c.help)

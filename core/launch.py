@@ -27,8 +27,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from core.arch import Architecture
-from core.estimate import (
+from vramtui.core.arch import Architecture
+from vramtui.core.estimate import (
     FITS,
     NO,
     ParallelPlan,
@@ -40,9 +40,9 @@ from core.estimate import (
     plan_settings,
     valid_tp_sizes,
 )
-from core.hardware import APPLE, Hardware
-from core.offload import DEFAULT_RAM_BANDWIDTH_GBPS, OffloadPlan, offload_plan
-from core.quantization import Quantization
+from vramtui.core.hardware import APPLE, Hardware
+from vramtui.core.offload import DEFAULT_RAM_BANDWIDTH_GBPS, OffloadPlan, offload_plan
+from vramtui.core.quantization import Quantization
 
 LLAMA_CPP = "llama.cpp"
 OLLAMA = "ollama"

@@ -1,0 +1,71 @@
+"""How vramtui writes numbers, once for the CLI, the FAQ, the panes and detection.
+
+Memory is counted in GiB (2**30: a GPU sold as "24 GB" has 24 GiB), downloads in GB
+(10**9, as files are published). Plain strings only: the app adds its own styling.
+"""
+
+from __future__ import annotations
+
+from vramtui.core.estimate import FITS, NO, TIGHT
+from vramtui.core.kv import KV_TYPES
+from vramtui.core.units import GB, GIB
+
+FIT_LABEL = {FITS: "✓ fits", TIGHT: "~ tight", NO: "✗ no"}  # a symbol, never colour alone
+FIT_STYLE = {FITS: "green", TIGHT: "yellow", NO: "red"}
+FIT_WORDS = {FITS: "fits", TIGHT: "fits only tightly", NO: "does not fit"}
+
+
+def gib(n: float | None, digits: int = 1) -> str:
+    """Memory in binary gibibytes: '5.9 GiB' ('?' when unknown)."""
+    return "?" if n is None else f"{n / GIB:,.{digits}f} GiB"
+
+
+def gib_number(n: float, digits: int = 1) -> str:
+    """GiB without the unit, for a column whose header carries it: '5.9'."""
+    return f"{n / GIB:,.{digits}f}"
+
+
+def gb(n: float, digits: int = 2) -> str:
+    """A file size in decimal gigabytes, as downloads are published: '4.92 GB' ('7.9 MB' when small)."""
+    if 0 < n < GB / 100:
+        return f"{n / 1e6:.1f} MB"
+    return f"{n / GB:,.{digits}f} GB"
+
+
+def params(n: int, digits: int = 2) -> str:
+    """A parameter count: '8.03B', or '135M' below a billion."""
+    return f"{n / 1e9:,.{digits}f}B" if n >= 1e9 else f"{n / 1e6:,.0f}M"
+
+
+def tokens(n: int) -> str:
+    """A context length: '8,192 tokens'."""
+    return f"{n:,} token" + ("" if n == 1 else "s")
+
+
+def short_ctx(n: int) -> str:
+    """A compact context label: '8K', '128K', '1M', '3,000'."""
+    if n >= 1 << 20 and n % (1 << 20) == 0:
+        return f"{n >> 20}M"
+    if n >= 1024 and n % 1024 == 0:
+        return f"{n // 1024}K"
+    return f"{n:,}"
+
+
+def tps(x: float) -> str:
+    """Decode speed: '~122 tok/s' ('<1 tok/s' below one)."""
+    return f"~{x:,.0f} tok/s" if x >= 1 else "<1 tok/s"
+
+
+def duration(seconds: float) -> str:
+    """'0.42 s', or '35 ms' below a tenth of a second."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 0.1 else f"{seconds:,.2f} s"
+
+
+def bytes_per_element(kv_type: str) -> str:
+    """'2 B' for f16, '1.0625 B' for q8_0 (34 bytes per 32 values)."""
+    return f"{float(KV_TYPES[kv_type]):g} B"
+
+
+def one_line(text: str) -> str:
+    """`text` on one printable line: control characters (a newline in a typed name) shown escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
