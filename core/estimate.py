@@ -12,9 +12,9 @@ from functools import lru_cache
 from vramtui.core.arch import Architecture
 from vramtui.core.hardware import Hardware
 from vramtui.core.kv import KvBreakdown, kv_cache
-from vramtui.core.overhead import OverheadModel, overhead_bytes
+from vramtui.core.overhead import Overhead, OverheadModel, overhead
 from vramtui.core.quantization import Quantization, weights
-from vramtui.core.speed import active_params, active_weight_bytes, decode_speed, prefill_tokens_per_second
+from vramtui.core.speed import Prefill, Speed, active_params, active_weight_bytes, decode_speed, prefill
 from vramtui.core.weights import WeightsBreakdown
 
 DEFAULT_CONTEXT = 8192
@@ -50,9 +50,13 @@ class Memory:
     quant: str
     weights: WeightsBreakdown
     kv: KvBreakdown
-    overhead_bytes: int
+    overhead: Overhead
     gpus: int = 1
     pp: int = 1
+
+    @property
+    def overhead_bytes(self) -> int:
+        return self.overhead.total
 
     @property
     def weights_bytes(self) -> int:
@@ -73,7 +77,7 @@ def memory(a: Architecture, q: Quantization, s: Settings) -> Memory:
     questions (GPUs needed on each of 150 cards, longest context) ask for the same settings often."""
     w = weights(a, q)
     kv = kv_cache(a, s.context, s.kv_type, s.sequences)
-    return Memory(q.name, w, kv, overhead_bytes(a, s.context, s.overhead, s.gpus), s.gpus, s.pp)
+    return Memory(q.name, w, kv, overhead(a, s.context, s.overhead, s.gpus), s.gpus, s.pp)
 
 
 def per_gpu_bytes(a: Architecture, m: Memory) -> int:
@@ -222,9 +226,17 @@ class TargetEstimate:
     fit: str
     required_bytes: int  # what the model needs on this target (per GPU when split)
     usable_bytes: int  # what the target offers by default (per GPU when split)
-    tokens_per_second: float
-    prefill_tokens_per_second: float
+    speed: Speed  # decode, with its terms
+    prefill: Prefill  # prompt processing, with its terms
     gpus: int = 1  # GPUs the model is split over (required/usable are per GPU when > 1)
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.speed.tokens_per_second
+
+    @property
+    def prefill_tokens_per_second(self) -> float:
+        return self.prefill.tokens_per_second
 
     @property
     def headroom_bytes(self) -> int:
@@ -242,13 +254,11 @@ def on_target(a: Architecture, q: Quantization, s: Settings, hw: Hardware, total
     split = gpus > 1
     required = per_gpu_bytes(a, m) if split else m.total_bytes
     usable = hw.memory_bytes if split else hw.usable_bytes
-    # One decode step reads the active weights and every cached token of every sequence.
-    bytes_per_token = active_weight_bytes(a, m.weights) + m.kv.total
     tp = max(1, gpus // max(1, s.pp))  # pipeline stages run in turn: only the TP group adds speed
-    speed = decode_speed(hw, bytes_per_token, tp, a.layers)
-    prefill = prefill_tokens_per_second(hw, active_params(a, total_params), tp)
+    # One decode step reads the active weights and every cached token of every sequence.
+    speed = decode_speed(hw, active_weight_bytes(a, m.weights), m.kv.total, tp, a.layers)
     return TargetEstimate(
-        hw, fit_state(a, m, hw), required, usable, speed.tokens_per_second, prefill, gpus
+        hw, fit_state(a, m, hw), required, usable, speed, prefill(hw, active_params(a, total_params), tp), gpus
     )
 
 

@@ -33,11 +33,24 @@ STATE_BYTES = 4  # recurrent states are F32
 
 @dataclass(frozen=True)
 class KvBreakdown:
+    """The KV cache and the terms it was computed from:
+
+    attention_bytes = (context × full_layers + window_tokens × sliding_layers)
+                      × width × bytes_per_element × sequences
+    state_bytes     = state_elements × 4 B × sequences (over state_layers)
+    """
+
     attention_bytes: int  # grows with context
     state_bytes: int  # fixed per sequence
     full_layers: int
     sliding_layers: int
     state_layers: int
+    context: int = 0  # tokens a full-attention layer holds per sequence
+    window_tokens: int = 0  # tokens a sliding-window layer holds per sequence
+    window: int = 0  # the model's sliding window
+    width: int = 0  # cached elements per token and layer (K and V together, or the MLA latent)
+    bytes_per_element: Fraction = Fraction(2)
+    sequences: int = 1
 
     @property
     def total(self) -> int:
@@ -88,4 +101,5 @@ def kv_cache(a: Architecture, context: int, kv_type: str = "f16", sequences: int
     elements = width * (full * context + sliding * window_tokens) * sequences
     attention = elements * per_elem.numerator // per_elem.denominator
     state, state_layers = _states(a)
-    return KvBreakdown(attention, state * STATE_BYTES * sequences, full, sliding, state_layers)
+    return KvBreakdown(attention, state * STATE_BYTES * sequences, full, sliding, state_layers,
+                       context, window_tokens, a.sliding_window, width, per_elem, sequences)

@@ -31,11 +31,41 @@ class OverheadModel:
 
 
 SEED_OVERHEAD = OverheadModel(compute_buffer=False)
+LOGITS_BYTES = 4  # F32 logits and hidden states of the micro-batch
+MASK_BYTES = 2  # the f16 attention mask
+
+
+@dataclass(frozen=True)
+class Overhead:
+    """Overhead per GPU and its terms: runtime + logits_bytes + mask_bytes, × gpus."""
+
+    runtime_bytes: int
+    logits_bytes: int  # LOGITS_BYTES × ubatch × (vocab + hidden)
+    mask_bytes: int  # MASK_BYTES × ubatch × context
+    ubatch: int
+    vocab: int
+    hidden: int
+    context: int
+    gpus: int = 1
+
+    @property
+    def per_gpu(self) -> int:
+        return self.runtime_bytes + self.logits_bytes + self.mask_bytes
+
+    @property
+    def total(self) -> int:
+        return self.per_gpu * self.gpus
+
+
+def overhead(a: Architecture, context: int, model: OverheadModel = OverheadModel(), gpus: int = 1) -> Overhead:
+    """Runtime + compute buffer for `a` at `context` tokens, on each of `gpus` GPUs."""
+    logits = mask = 0
+    if model.compute_buffer:
+        logits = LOGITS_BYTES * model.ubatch * (a.vocab + a.hidden)
+        mask = MASK_BYTES * model.ubatch * context
+    return Overhead(model.runtime_bytes, logits, mask, model.ubatch, a.vocab, a.hidden, context, gpus)
 
 
 def overhead_bytes(a: Architecture, context: int, model: OverheadModel = OverheadModel(), gpus: int = 1) -> int:
     """Runtime + compute-buffer bytes for `a` at `context` tokens, summed over `gpus` GPUs."""
-    per_gpu = model.runtime_bytes
-    if model.compute_buffer:
-        per_gpu += 4 * model.ubatch * (a.vocab + a.hidden) + 2 * model.ubatch * context
-    return per_gpu * gpus
+    return overhead(a, context, model, gpus).total

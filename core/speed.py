@@ -19,7 +19,7 @@ fraction of the peak FP16 tensor rate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vramtui.core.arch import Architecture
 from vramtui.core.hardware import APPLE, Hardware
@@ -92,21 +92,47 @@ def active_params(a: Architecture, total_params: int) -> int:
 
 @dataclass(frozen=True)
 class Speed:
+    """Decode speed and its terms:
+
+    seconds per token = (weights_bytes + kv_bytes) ÷ (efficiency × bandwidth × (1 + scaling × (tp − 1)))
+                        + fixed_cost_s + sync_s
+    """
+
     tokens_per_second: float
-    bytes_per_token: int
-    efficiency: float  # achieved share of spec bandwidth, fixed cost included
+    weights_bytes: int  # active weights read per token
+    kv_bytes: int  # KV cache (and states) read per token
+    bandwidth_gbps: float  # spec bandwidth of one GPU
+    tp: int = 1  # tensor-parallel GPUs adding bandwidth
+    fixed_cost_s: float = 0.0  # t0 of the hardware class
+    sync_s: float = 0.0  # all-reduces per token under tensor parallelism
+    efficiency: float = BANDWIDTH_EFFICIENCY
+    scaling: float = TP_SCALING
+    layers: int = 0
+
+    @property
+    def bytes_per_token(self) -> int:
+        return self.weights_bytes + self.kv_bytes
+
+    @property
+    def bandwidth_bytes(self) -> float:
+        """Bytes per second the TP group offers at spec."""
+        return self.bandwidth_gbps * 1e9 * (1 + self.scaling * (self.tp - 1))
+
+    @property
+    def achieved(self) -> float:
+        """Share of spec bandwidth reached, fixed cost included."""
+        return self.tokens_per_second * self.bytes_per_token / self.bandwidth_bytes if self.bandwidth_bytes else 0.0
 
 
-def decode_speed(hw: Hardware, bytes_per_token: int, gpus: int = 1, layers: int = 0) -> Speed:
-    """Decode tokens/s (per sequence) on `hw`, or `gpus` of it in tensor parallel over `layers` layers."""
-    bandwidth = hw.bandwidth_gbps * 1e9 * (1 + TP_SCALING * (gpus - 1))
-    if bytes_per_token <= 0 or bandwidth <= 0:
-        return Speed(0.0, bytes_per_token, 0.0)
-    seconds = bytes_per_token / (BANDWIDTH_EFFICIENCY * bandwidth) + FIXED_COST_S[hardware_class(hw)]
-    if gpus > 1:
-        seconds += 2 * layers * ALL_REDUCE_S
-    tps = 1 / seconds
-    return Speed(tps, bytes_per_token, tps * bytes_per_token / bandwidth)
+def decode_speed(hw: Hardware, weights_bytes: int, kv_bytes: int = 0, tp: int = 1, layers: int = 0) -> Speed:
+    """Decode tokens/s (per sequence) on `hw`, or `tp` of it in tensor parallel over `layers` layers."""
+    t0 = FIXED_COST_S[hardware_class(hw)]
+    sync = 2 * layers * ALL_REDUCE_S if tp > 1 else 0.0
+    speed = Speed(0.0, weights_bytes, kv_bytes, hw.bandwidth_gbps, tp, t0, sync, layers=layers)
+    if speed.bytes_per_token <= 0 or speed.bandwidth_bytes <= 0:
+        return speed
+    seconds = speed.bytes_per_token / (BANDWIDTH_EFFICIENCY * speed.bandwidth_bytes) + t0 + sync
+    return replace(speed, tokens_per_second=1 / seconds)
 
 
 def seed_tokens_per_second(bandwidth_gbps: float, model_bytes: int, efficiency: float) -> float:
@@ -114,9 +140,23 @@ def seed_tokens_per_second(bandwidth_gbps: float, model_bytes: int, efficiency: 
     return bandwidth_gbps * 1e9 / model_bytes * efficiency
 
 
-def prefill_tokens_per_second(hw: Hardware, active: int, gpus: int = 1) -> float:
+@dataclass(frozen=True)
+class Prefill:
+    """Prompt processing: tokens/s = tflops × 1e12 × utilisation × (1 + scaling × (tp − 1)) ÷ (2 × active)."""
+
+    tokens_per_second: float  # 0: unknown (no usable FP16 figure)
+    active_params: int
+    tflops: float
+    utilisation: float
+    tp: int = 1
+    scaling: float = TP_SCALING
+
+
+def prefill(hw: Hardware, active: int, tp: int = 1) -> Prefill:
     """Prompt tokens processed per second (0 when the hardware's FLOP/s are unknown)."""
+    util = prefill_utilisation(hw)
+    p = Prefill(0.0, active, hw.fp16_tflops, util, tp)
     if hw.fp16_tflops < CRIPPLED_FP16_TFLOPS or active <= 0:
-        return 0.0
-    flops = hw.fp16_tflops * 1e12 * prefill_utilisation(hw) * (1 + TP_SCALING * (gpus - 1))
-    return flops / (2 * active)
+        return p
+    flops = hw.fp16_tflops * 1e12 * util * (1 + TP_SCALING * (tp - 1))
+    return replace(p, tokens_per_second=flops / (2 * active))

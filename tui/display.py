@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from rich.text import Text
-from vramtui.core.estimate import FITS, NO, TIGHT
 from vramtui.core.units import GIB
 
-FIT_LABEL = {FITS: "✓ fits", TIGHT: "~ tight", NO: "✗ no"}
-FIT_STYLE = {FITS: "green", TIGHT: "yellow", NO: "red"}
+from vramtui.format import FIT_LABEL, FIT_STYLE, gib_number
 
 
 def fit_text(fit: str) -> Text:
@@ -17,7 +15,7 @@ def fit_text(fit: str) -> Text:
 
 def gib_cell(n: float, digits: int = 1) -> Text:
     """A right-aligned GiB number without its unit (the column header carries it)."""
-    return Text(f"{n / GIB:,.{digits}f}", justify="right")
+    return Text(gib_number(n, digits), justify="right")
 
 
 def memory_cell(n: float) -> Text:

@@ -16,7 +16,7 @@ from vramtui.catalog.loader import Catalog
 from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts, target_texts
 from vramtui.core.errors import UsageError, VramtuiError
 from vramtui.core.kv import KV_TYPES
-from vramtui.format import one_line
+from vramtui.format import FIT_STYLE, gb, gib, one_line, params, short_ctx
 from vramtui.parse import MAX, MAX_GPUS, MAX_SEQUENCES, parse_context, parse_count
 from vramtui.resolve import find_model, find_quant, find_target, user_catalog
 
@@ -143,20 +143,7 @@ def launch_json(ans: Answer) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- text output (rich, imported lazily)
 
-FIT_STYLE = {"fits": "green", "tight": "yellow", "no": "red"}
 TOP_TARGETS = 12
-
-
-def _gib(n: int) -> str:
-    return f"{n / 2**30:.1f} GiB"
-
-
-def _gb(n: int) -> str:
-    return f"{n / 1e9:.2f} GB"
-
-
-def _ctx(n: int) -> str:
-    return f"{n // 1024}K" if n >= 1024 and n % 1024 == 0 else f"{n:,}"
 
 
 def render_estimate(ans: Answer) -> None:
@@ -167,7 +154,7 @@ def render_estimate(ans: Answer) -> None:
     m, s, sel = ans.model, ans.settings, ans.selection
     a = m.architecture
     con.print(f"[bold]{m.name}[/]  [dim]{m.hf_repo}[/]")
-    facts = [m.publisher, m.family, m.architecture_name, f"{m.params / 1e9:.2f}B params",
+    facts = [m.publisher, m.family, m.architecture_name, f"{params(m.params)} params",
              f"{a.context:,} context", f"vocab {a.vocab:,}"]
     if m.license:
         facts.append(m.license)
@@ -179,11 +166,11 @@ def render_estimate(ans: Answer) -> None:
     con.print(f"Context {s.context:,} tokens{seqs} · KV cache {s.kv_type}{gpus}\n")
 
     target = ans.quant_row.on_target
-    title = f"Memory by quantization at {_ctx(s.context)} context"
+    title = f"Memory by quantization at {short_ctx(s.context)} context"
     if target:
         title += f" · fit and speed on {target.hardware.name}"
     t = Table(title=title, title_justify="left")
-    for col in ("Quant", "Bits", "Download", "KV", "Total", f"@{_ctx(a.context)}"):
+    for col in ("Quant", "Bits", "Download", "KV", "Total", f"@{short_ctx(a.context)}"):
         t.add_column(col, justify="left" if col == "Quant" else "right", no_wrap=True)
     if target:
         t.add_column("Fit", justify="left")
@@ -191,8 +178,8 @@ def render_estimate(ans: Answer) -> None:
     for r in ans.quants:
         name = r.entry.name + (" ★" if r.recommended else "")
         style = "bold" if r.entry.name == sel.quant else ""
-        row = [name, f"{r.memory.weights.tensor_bytes * 8 / m.params:.2f}", _gb(r.memory.weights_bytes),
-               _gib(r.memory.kv_bytes), _gib(r.memory.total_bytes), _gib(r.full_context_total_bytes)]
+        row = [name, f"{r.memory.weights.tensor_bytes * 8 / m.params:.2f}", gb(r.memory.weights_bytes),
+               gib(r.memory.kv_bytes), gib(r.memory.total_bytes), gib(r.full_context_total_bytes)]
         if r.on_target:
             fit = r.on_target.fit
             row += [f"[{FIT_STYLE[fit]}]{fit}[/]", f"{r.on_target.tokens_per_second:.0f}"]
@@ -206,8 +193,8 @@ def render_estimate(ans: Answer) -> None:
 
     q = ans.quant_row
     con.print(
-        f"\nMemory = weights {_gib(q.memory.weights_bytes)} + KV cache {_gib(q.memory.kv_bytes)}"
-        f" + overhead {_gib(q.memory.overhead_bytes)} = [bold]{_gib(q.memory.total_bytes)}[/] at {sel.quant}"
+        f"\nMemory = weights {gib(q.memory.weights_bytes)} + KV cache {gib(q.memory.kv_bytes)}"
+        f" + overhead {gib(q.memory.overhead_bytes)} = [bold]{gib(q.memory.total_bytes)}[/] at {sel.quant}"
     )
     if target:
         _render_plan(con, ans)
@@ -222,8 +209,8 @@ def render_estimate(ans: Answer) -> None:
         best = sorted(runnable, key=lambda r: -r.estimate.tokens_per_second)[:TOP_TARGETS]
         for t_row in best:
             e = t_row.estimate
-            tt.add_row(t_row.entry.name, _gib(e.total_usable_bytes), f"{t_row.entry.bandwidth_gbps:,.0f}",
-                       f"[{FIT_STYLE[e.fit]}]{e.fit}[/]", _gib(e.headroom_bytes), f"{e.tokens_per_second:.0f}")
+            tt.add_row(t_row.entry.name, gib(e.total_usable_bytes), f"{t_row.entry.bandwidth_gbps:,.0f}",
+                       f"[{FIT_STYLE[e.fit]}]{e.fit}[/]", gib(e.headroom_bytes), f"{e.tokens_per_second:.0f}")
         con.print(tt)
         if len(runnable) > TOP_TARGETS:
             con.print(f"[dim]… {len(runnable) - TOP_TARGETS} more (vramtui estimate --json lists all)[/]")
@@ -277,7 +264,7 @@ def render_list(table: str, entries: list[Any]) -> None:
         for col in ("id", "Name", "Params", "Context", "Publisher"):
             t.add_column(col, justify="right" if col in ("Params", "Context") else "left")
         for m in entries:
-            t.add_row(m.id, m.name, f"{m.params / 1e9:.1f}B", f"{m.context_length:,}", m.publisher)
+            t.add_row(m.id, m.name, params(m.params, 1), f"{m.context_length:,}", m.publisher)
     else:
         for col in ("id", "Name", "Memory", "GB/s", "Year"):
             t.add_column(col, justify="right" if col in ("Memory", "GB/s", "Year") else "left")

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from vramtui.answers import Answer, QuantRow, Resolved, TargetRow, launch_for
-from vramtui.core.arch import FULL, SLIDING, Architecture
+from vramtui.core.arch import Architecture
 from vramtui.core.estimate import (
     FITS,
     NO,
@@ -27,28 +27,16 @@ from vramtui.core.estimate import (
     memory,
 )
 from vramtui.core.hardware import APPLE, APPLE_OS_RESERVE, APPLE_SMALL_RAM_LIMIT, Hardware
-from vramtui.core.kv import KV_TYPES, kv_width
 from vramtui.core.launch import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchCommand
-from vramtui.core.overhead import OverheadModel
-from vramtui.core.speed import (
-    ALL_REDUCE_S,
-    BANDWIDTH_EFFICIENCY,
-    FIXED_COST_S,
-    TP_SCALING,
-    active_params,
-    active_weight_bytes,
-    decode_speed,
-    hardware_class,
-    prefill_utilisation,
-)
+from vramtui.core.overhead import LOGITS_BYTES, MASK_BYTES
 from vramtui.core.units import GB, GIB
+from vramtui.format import FIT_WORDS, bytes_per_element, duration, gb, gib, short_ctx, tokens, tps
 
 TOOL_NAMES = {LLAMA_CPP: "llama.cpp", OLLAMA: "Ollama", VLLM: "vLLM", SGLANG: "SGLang"}
 PROMPT_TOKENS = 1000  # "a typical prompt" for time to first token
 FULL_PRECISION = ("BF16", "F16")
 CHART_CONTEXTS = tuple(1024 << k for k in range(11))  # 1K … 1M
 TOP_SPEEDS = 6
-FIT_WORDS = {FITS: "fits", TIGHT: "fits only tightly", NO: "does not fit"}
 
 
 # ---------------------------------------------------------------- values
@@ -92,57 +80,12 @@ class Faq:
         return next(i for i in self.items if i.id == item_id)
 
 
-# ---------------------------------------------------------------- display units
-
-
-def gib(n: float, digits: int = 1) -> str:
-    """Memory in binary gibibytes, as GPU memory is counted: '5.9 GiB'."""
-    return f"{n / GIB:,.{digits}f} GiB"
-
-
-def gb(n: float, digits: int = 2) -> str:
-    """A file size in decimal gigabytes, as downloads are published: '4.92 GB' ('7.9 MB' when small)."""
-    if 0 < n < GB / 100:
-        return f"{n / 1e6:.1f} MB"
-    return f"{n / GB:,.{digits}f} GB"
-
-
-def tokens(n: int) -> str:
-    """A context length: '8,192 tokens'."""
-    return f"{n:,} token" + ("" if n == 1 else "s")
-
-
-def short_ctx(n: int) -> str:
-    """A compact context label: '8K', '128K', '1M', '3,000'."""
-    if n >= 1 << 20 and n % (1 << 20) == 0:
-        return f"{n >> 20}M"
-    if n >= 1024 and n % 1024 == 0:
-        return f"{n // 1024}K"
-    return f"{n:,}"
-
-
-def tps(x: float) -> str:
-    """Decode speed: '~122 tok/s' ('<1 tok/s' below one)."""
-    return f"~{x:,.0f} tok/s" if x >= 1 else "<1 tok/s"
-
-
-def duration(seconds: float) -> str:
-    """'0.42 s', or '35 ms' below a tenth of a second."""
-    return f"{seconds * 1000:.0f} ms" if seconds < 0.1 else f"{seconds:,.2f} s"
-
-
-def bytes_per_element(kv_type: str) -> str:
-    """'2 B' for f16, '1.0625 B' for q8_0 (34 bytes per 32 values)."""
-    b = KV_TYPES[kv_type]
-    return f"{float(b):g} B"
+# ---------------------------------------------------------------- shared look-ups
 
 
 def effective_bits(row: QuantRow, params: int) -> float:
     """The real average bits per weight of a quant's tensors (the file's mix, scales included)."""
     return row.memory.weights.tensor_bytes * 8 / params
-
-
-# ---------------------------------------------------------------- shared look-ups
 
 
 @dataclass(frozen=True)
@@ -243,94 +186,73 @@ def memory_formula(c: _Ctx) -> tuple[Term, ...]:
     )
 
 
-def kv_terms(a: Architecture, ctx: int) -> tuple[int, int, int, int]:
-    """(full layers, sliding layers, tokens held by a sliding layer, K+V width) at `ctx` tokens."""
-    full, sliding = a.count(FULL), a.count(SLIDING)
-    window = min(ctx, a.sliding_window) if sliding else 0
-    return full, sliding, window, kv_width(a)
-
-
 def kv_formula(c: _Ctx) -> list[Term]:
-    """KV cache = tokens × layers × (K + V width) × bytes per value × sequences, with numbers."""
-    a, s = c.a, c.s
-    kv = c.row.memory.kv
-    full, sliding, window, width = kv_terms(a, s.context)
+    """KV cache = tokens × layers × (K + V width) × bytes per value × sequences, with the core's terms."""
+    a, kv = c.a, c.row.memory.kv
     if a.mla is not None:
-        width_text = f"= {a.mla.kv_lora_rank} latent + {a.mla.qk_rope_head_dim} rope = {width:,} (MLA)"
+        width_text = f"= {a.mla.kv_lora_rank} latent + {a.mla.qk_rope_head_dim} rope = {kv.width:,} (MLA)"
     else:
-        width_text = f"= 2 × {a.kv_heads} KV heads × {a.head_dim} head dim = {width:,}"
+        width_text = f"= 2 × {a.kv_heads} KV heads × {a.head_dim} head dim = {kv.width:,}"
     lines: list[Term] = [("KV cache", "= tokens × layers × K+V width × bytes per value × sequences")]
-    if full + sliding == 0:
+    if kv.full_layers + kv.sliding_layers == 0:
         lines.append(("", "(no attention layers: no per-token cache)"))
     else:
-        token_terms = [f"{s.context:,} × {full} layers"] if full else []
-        if sliding:
-            token_terms.append(f"{window:,} × {sliding} sliding layers (window {a.sliding_window:,})")
+        token_terms = [f"{kv.context:,} × {kv.full_layers} layers"] if kv.full_layers else []
+        if kv.sliding_layers:
+            token_terms.append(f"{kv.window_tokens:,} × {kv.sliding_layers} sliding layers (window {kv.window:,})")
         tok = " + ".join(token_terms)
         if len(token_terms) > 1:
             tok = f"({tok})"
-        lines.append(("", f"= {tok} × {width:,} × {bytes_per_element(s.kv_type)} × {s.sequences}"
+        lines.append(("", f"= {tok} × {kv.width:,} × {bytes_per_element(c.s.kv_type)} × {kv.sequences}"
                           f" = {kv.attention_bytes / GIB:.2f} GiB"))
         lines.append(("K+V width", width_text))
     if kv.state_bytes:
-        lines.append(("", f"+ fixed recurrent state: {kv.state_layers} layers × {s.sequences} = "
+        lines.append(("", f"+ fixed recurrent state: {kv.state_layers} layers × {kv.sequences} = "
                           f"{kv.state_bytes / GIB:.2f} GiB"))
     return lines
 
 
 def overhead_formula(c: _Ctx) -> Term:
-    """Runtime constant + llama.cpp's compute buffer, per GPU."""
-    model = OverheadModel()
-    a, s = c.a, c.s
-    per_gpu = f"{model.runtime_bytes / GB:.1f} GB runtime"
-    if model.compute_buffer:
+    """Runtime constant + llama.cpp's compute buffer, per GPU, with the core's terms."""
+    o = c.row.memory.overhead
+    per_gpu = f"{o.runtime_bytes / GB:.1f} GB runtime"
+    if o.logits_bytes or o.mask_bytes:
         per_gpu += (
-            f" + 4 B × {model.ubatch} × ({a.vocab:,} + {a.hidden:,})"
-            f" + 2 B × {model.ubatch} × {s.context:,}"
+            f" + {LOGITS_BYTES} B × {o.ubatch} × ({o.vocab:,} + {o.hidden:,})"
+            f" + {MASK_BYTES} B × {o.ubatch} × {o.context:,}"
         )
-    if s.gpus > 1:
-        per_gpu = f"({per_gpu}) × {s.gpus} GPUs"
-    return ("Overhead", f"= {per_gpu} = {c.row.memory.overhead_bytes / GIB:.2f} GiB")
+    if o.gpus > 1:
+        per_gpu = f"({per_gpu}) × {o.gpus} GPUs"
+    return ("Overhead", f"= {per_gpu} = {o.total / GIB:.2f} GiB")
 
 
-def bytes_per_token(c: _Ctx) -> int:
-    """Bytes one decode step reads: the active weights and the whole KV cache (as core.estimate.on_target)."""
-    m = c.row.memory
-    return active_weight_bytes(c.a, m.weights) + m.kv.total
-
-
-def speed_formula(c: _Ctx, e: TargetEstimate) -> tuple[Term, ...]:
-    """Decode speed with the core's constants for this hardware class (as core.estimate.on_target)."""
-    hw = e.hardware
-    read = bytes_per_token(c)
-    t0 = FIXED_COST_S[hardware_class(hw)]
-    tp = max(1, e.gpus // max(1, c.s.pp))  # pipeline stages run in turn: only the TP group adds speed
-    bw = hw.bandwidth_gbps
-    bw_text = f"{bw:,.0f} GB/s"
+def speed_formula(e: TargetEstimate) -> tuple[Term, ...]:
+    """Decode speed as the core computed it for this target, term by term."""
+    sp = e.speed
+    bw_text = f"{sp.bandwidth_gbps:,.0f} GB/s"
     sync = ""
-    if tp > 1:
-        bw_text = f"{bw:,.0f} GB/s × (1 + {TP_SCALING} × {tp - 1})"
-        sync = f" + 2 × {c.a.layers} layers × {ALL_REDUCE_S * 1e6:g} µs"
-    speed = decode_speed(hw, read, tp, c.a.layers).tokens_per_second
+    if sp.tp > 1:
+        bw_text = f"{sp.bandwidth_gbps:,.0f} GB/s × (1 + {sp.scaling} × {sp.tp - 1})"
+        sync = f" + {sp.sync_s * 1000:.2f} ms all-reduces ({sp.layers} layers)"
+    read = sp.bytes_per_token
     return (
-        ("Bytes/token", f"= active weights {active_weight_bytes(c.a, c.row.memory.weights) / GB:.2f} GB"
-                        f" + KV cache {c.row.memory.kv.total / GB:.2f} GB = {read / GB:.2f} GB"),
+        ("Bytes/token", f"= active weights {sp.weights_bytes / GB:.2f} GB"
+                        f" + KV cache {sp.kv_bytes / GB:.2f} GB = {read / GB:.2f} GB"),
         ("tok/s", "= 1 ÷ (bytes per token ÷ (k × bandwidth) + t₀" + (" + all-reduces" if sync else "") + ")"),
-        ("", f"= 1 ÷ ({read / GB:.2f} GB ÷ ({BANDWIDTH_EFFICIENCY} × {bw_text}) + {t0 * 1000:.1f} ms{sync})"
-             f" = {tps(speed)} on {hw.name}"),
+        ("", f"= 1 ÷ ({read / GB:.2f} GB ÷ ({sp.efficiency} × {bw_text}) + {sp.fixed_cost_s * 1000:.1f} ms{sync})"
+             f" = {tps(sp.tokens_per_second)} on {e.hardware.name}"),
     )
 
 
-def prefill_formula(c: _Ctx, e: TargetEstimate) -> tuple[Term, ...]:
-    """Time to first token: prompt FLOPs over the usable share of peak FLOP/s."""
-    hw = e.hardware
-    active = active_params(c.a, c.ans.model.params)
-    gpus = f" × (1 + {TP_SCALING} × {e.gpus - 1})" if e.gpus > 1 else ""
-    seconds = PROMPT_TOKENS / e.prefill_tokens_per_second
+def prefill_formula(e: TargetEstimate) -> tuple[Term, ...]:
+    """Time to first token: prompt FLOPs over the usable share of peak FLOP/s, as the core computed it."""
+    p = e.prefill
+    gpus = f" × (1 + {p.scaling} × {p.tp - 1})" if p.tp > 1 else ""
+    seconds = PROMPT_TOKENS / p.tokens_per_second
     return (
         ("First token", "= 2 × active params × prompt tokens ÷ (peak FLOP/s × utilisation)"),
-        ("", f"= 2 × {active / 1e9:.2f}B × {PROMPT_TOKENS:,} ÷ ({hw.fp16_tflops:,g} TFLOP/s{gpus}"
-             f" × {prefill_utilisation(hw)}) = {duration(seconds)} on {hw.name}"),
+        ("", f"= 2 × {p.active_params / 1e9:.2f}B × {PROMPT_TOKENS:,} ÷ ({p.tflops:,g} TFLOP/s{gpus}"
+             f" × {p.utilisation}) = {duration(seconds)} on {e.hardware.name}"),
     )
 
 
@@ -550,7 +472,7 @@ def q_speed(c: _Ctx) -> FaqItem:
         " Decoding is limited by memory bandwidth: every token reads the active weights and the KV cache."
         " Expect real results within about ±20 %."
     )
-    return FaqItem("speed", question, text, speed_formula(c, shown), speed_chart(c, rows) if rows else None)
+    return FaqItem("speed", question, text, speed_formula(shown), speed_chart(c, rows) if rows else None)
 
 
 def q_download(c: _Ctx) -> FaqItem:
@@ -646,7 +568,7 @@ def q_first_token(c: _Ctx) -> FaqItem:
         return FaqItem("ttft", question,
                        f"About {duration(PROMPT_TOKENS / e.prefill_tokens_per_second)} on {t.entry.name} "
                        f"({e.prefill_tokens_per_second:,.0f} prompt tokens/s). Prompt processing is compute-bound.",
-                       prefill_formula(c, e))
+                       prefill_formula(e))
     known = [r for r in _fastest((*c.ans.gpus, *c.ans.devices), 1000) if r.estimate.prefill_tokens_per_second > 0]
     if not known:
         return FaqItem("ttft", question, "Choose a target with a known FLOP/s figure to see this.")
@@ -654,7 +576,7 @@ def q_first_token(c: _Ctx) -> FaqItem:
     e = best.estimate
     return FaqItem("ttft", question,
                    f"From {duration(PROMPT_TOKENS / e.prefill_tokens_per_second)} on {best.entry.name}, the fastest"
-                   " single GPU or device in the catalog; choose a target for yours.", prefill_formula(c, e))
+                   " single GPU or device in the catalog; choose a target for yours.", prefill_formula(e))
 
 
 def q_step_up(c: _Ctx) -> FaqItem:

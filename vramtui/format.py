@@ -37,6 +37,14 @@ def params(n: int, digits: int = 2) -> str:
     return f"{n / 1e9:,.{digits}f}B" if n >= 1e9 else f"{n / 1e6:,.0f}M"
 
 
+def count(n: int) -> str:
+    """A large count, compactly: '1.2M', '3.4K', '950'."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= size:
+            return f"{n / size:.1f}{suffix}"
+    return str(n)
+
+
 def tokens(n: int) -> str:
     """A context length: '8,192 tokens'."""
     return f"{n:,} token" + ("" if n == 1 else "s")

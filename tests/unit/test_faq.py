@@ -8,25 +8,17 @@ import re
 import pytest
 from vramtui.core.estimate import FITS, NO, fit_on, gpus_needed, max_context
 from vramtui.core.hardware import APPLE
-from vramtui.core.kv import KV_TYPES, kv_cache
-from vramtui.core.speed import decode_speed
+from vramtui.core.kv import kv_cache
 
 from vramtui.answers import Resolved, Selection, answer, launch_for
 from vramtui.faq import (
     PROMPT_TOKENS,
-    _Ctx,
     answer_text,
     build_faq,
-    bytes_per_token,
     commands_of,
-    duration,
-    gib,
-    kv_terms,
-    short_ctx,
     speed_formula,
-    tokens,
-    tps,
 )
+from vramtui.format import duration, gib, short_ctx, tokens, tps
 
 SEED = "deepseek-r1-distill-llama-8b"
 
@@ -78,22 +70,27 @@ def test_kv_formula_terms_reproduce_the_core_for_every_model(catalog) -> None:
     for model in catalog.models.values():
         a = model.architecture
         for context, kv_type, sequences in ((8192, "f16", 1), (a.context, "q8_0", 3)):
-            full, sliding, window, width = kv_terms(a, context)
-            shown = int((context * full + window * sliding) * width * sequences * KV_TYPES[kv_type])
-            assert shown == kv_cache(a, context, kv_type, sequences).attention_bytes, model.id
+            kv = kv_cache(a, context, kv_type, sequences)
+            tokens_held = kv.context * kv.full_layers + kv.window_tokens * kv.sliding_layers
+            shown = int(tokens_held * kv.width * kv.sequences * kv.bytes_per_element)
+            assert shown == kv.attention_bytes, model.id
+    ans, faq = faq_for(Resolved(catalog), context=4096)
+    kv = ans.quant_row.memory.kv
+    text = " ".join(h for _, h in faq.item("memory").formula)
+    assert f"= 4,096 × {kv.full_layers} layers × {kv.width:,} × 2 B × 1 = {kv.attention_bytes / 2**30:.2f} GiB" in text
 
 
 def test_speed_formula_reproduces_every_targets_tokens_per_second(res) -> None:
     ans = answer(res, Selection(SEED))
-    c = _Ctx(res, ans)
-    read = bytes_per_token(c)
     for row in (*ans.gpus, *ans.devices):
         e = row.estimate
-        shown = speed_formula(c, e)[-1][1]
+        sp = e.speed
+        shown = speed_formula(e)[-1][1]
         assert shown.endswith(f"{tps(e.tokens_per_second)} on {e.hardware.name}"), row.id
-        tp = e.gpus // ans.settings.pp
-        speed = decode_speed(e.hardware, read, tp, ans.model.architecture.layers).tokens_per_second
-        assert speed == pytest.approx(e.tokens_per_second)
+        assert f"{sp.bytes_per_token / 1e9:.2f} GB ÷ ({sp.efficiency} × {sp.bandwidth_gbps:,.0f} GB/s" in shown
+        seconds = sp.bytes_per_token / (sp.efficiency * sp.bandwidth_bytes) + sp.fixed_cost_s + sp.sync_s
+        assert 1 / seconds == pytest.approx(e.tokens_per_second)
+        assert sp.bytes_per_token == sp.weights_bytes + ans.quant_row.memory.kv_bytes
 
 
 def test_speed_answer_names_the_target_and_its_speed(res) -> None:

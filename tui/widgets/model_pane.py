@@ -20,19 +20,9 @@ from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts
 from vramtui.tui.widgets.pane import Pane
 
 from vramtui.answers import Answer
+from vramtui.format import count, params
 
 MAX_RESULTS = 50
-
-
-def params_text(n: int) -> str:
-    return f"{n / 1e9:,.2f}B" if n >= 1e9 else f"{n / 1e6:,.0f}M"
-
-
-def compact_count(n: int) -> str:
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if n >= size:
-            return f"{n / size:.1f}{suffix}"
-    return str(n)
 
 
 class SearchInput(Input):
@@ -65,7 +55,7 @@ class SpecCard(Static):
         rows = [
             ("Publisher", m.publisher),
             ("Family", m.family),
-            ("Parameters", params_text(m.params) + ("" if m.params_exact else " (approx.)")),
+            ("Parameters", params(m.params) + ("" if m.params_exact else " (approx.)")),
             ("Architecture", m.architecture_name),
             ("Context", f"{a.context:,} tokens"),
             ("Vocabulary", f"{a.vocab:,}"),
@@ -80,9 +70,9 @@ class SpecCard(Static):
         if m.downloads is not None or m.likes is not None:
             pop = []
             if m.downloads is not None:
-                pop.append(f"{compact_count(m.downloads)} downloads")
+                pop.append(f"{count(m.downloads)} downloads")
             if m.likes is not None:
-                pop.append(f"{compact_count(m.likes)} likes")
+                pop.append(f"{count(m.likes)} likes")
             rows.append(("Hub", " · ".join(pop)))
         for k, v in rows:
             grid.add_row(k, v)
@@ -138,7 +128,7 @@ class ModelPane(Pane):
         matches = self._index.rank(query)[:MAX_RESULTS] if query.strip() else self._models
         results = self.query_one("#model-results", OptionList)
         results.set_options(
-            Option(Text.assemble(m.name, (f"  {m.publisher} · {params_text(m.params)}", "dim")), id=m.id)
+            Option(Text.assemble(m.name, (f"  {m.publisher} · {params(m.params)}", "dim")), id=m.id)
             for m in matches
         )
         if matches:

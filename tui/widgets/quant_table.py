@@ -9,12 +9,13 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
-from vramtui.tui.display import FIT_STYLE, dash, fit_text, gib_cell, number_cell
+from vramtui.tui.display import dash, fit_text, gib_cell, number_cell
 from vramtui.tui.widgets.charts import LIMIT_CHAR, bar_cells
 from vramtui.tui.widgets.pane import Pane
 
 from vramtui.answers import Answer, QuantRow
-from vramtui.faq import effective_bits, gib, short_ctx, tokens
+from vramtui.faq import effective_bits
+from vramtui.format import FIT_STYLE, gib, short_ctx, tokens
 
 MIN_BAR, MAX_BAR = 6, 40
 PADDING = 2  # DataTable's cell padding, both sides

@@ -5,10 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
-from vramtui.tui.display import FIT_LABEL, FIT_STYLE
 
 from vramtui.answers import Answer
-from vramtui.faq import gib, tps
+from vramtui.format import FIT_LABEL, FIT_STYLE, gib, gib_number, tps
 
 
 class SelectionBar(Static):
@@ -33,8 +32,8 @@ class SelectionBar(Static):
             line.append(" ")
         line.append("\n")
         line.append(f"{gib(m.total_bytes, 2)}", style="bold")
-        line.append(f" = weights {m.weights_bytes / 2**30:.2f} + KV {m.kv_bytes / 2**30:.2f}"
-                    f" + overhead {m.overhead_bytes / 2**30:.2f}")
+        line.append(f" = weights {gib_number(m.weights_bytes, 2)} + KV {gib_number(m.kv_bytes, 2)}"
+                    f" + overhead {gib_number(m.overhead_bytes, 2)}")
         t = ans.quant_row.on_target
         if t is None:
             line.append("   no target (t)", style="dim")

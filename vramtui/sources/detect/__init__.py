@@ -21,7 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 from vramtui.core.hardware import APPLE, UNIFIED
-from vramtui.sources.detect.match import NO_GPU, MachineTarget, _fmt_gib, machine_target, match_gpu
+from vramtui.format import gib
+from vramtui.sources.detect.match import NO_GPU, MachineTarget, machine_target, match_gpu
 from vramtui.sources.detect.parse import Machine
 from vramtui.sources.detect.probe import detect_machine
 
@@ -88,29 +89,29 @@ def machine_json(machine: Machine, target: MachineTarget, catalog: Any = None) -
 
 def machine_lines(machine: Machine, target: MachineTarget) -> list[str]:
     """`vramtui detect` as plain lines of text."""
-    ram = "unknown" if machine.ram_bytes is None else _fmt_gib(machine.ram_bytes)
+    ram = "unknown" if machine.ram_bytes is None else gib(machine.ram_bytes)
     if machine.ram_available_bytes is not None:
-        ram += f" ({_fmt_gib(machine.ram_available_bytes)} available)"
+        ram += f" ({gib(machine.ram_available_bytes)} available)"
     lines = [f"System RAM: {ram}"]
     for g in machine.gpus:
-        used = f", {_fmt_gib(g.memory_used_bytes)} in use" if g.memory_used_bytes else ""
+        used = f", {gib(g.memory_used_bytes)} in use" if g.memory_used_bytes else ""
         lines.append(
-            f"GPU {g.index}: {g.name} · {_fmt_gib(g.memory_total_bytes)}{used} ({g.source})"
+            f"GPU {g.index}: {g.name} · {gib(g.memory_total_bytes)}{used} ({g.source})"
         )
         for m in g.mig:
-            lines.append(f"  MIG {m.profile} device {m.device} · {_fmt_gib(m.memory_bytes)}")
+            lines.append(f"  MIG {m.profile} device {m.device} · {gib(m.memory_bytes)}")
     if machine.apple is not None:
         a = machine.apple
         cores = f", {a.gpu_cores}-core GPU" if a.gpu_cores else ""
-        lines.append(f"Apple {a.chip}{cores} · {_fmt_gib(a.memory_bytes)} unified memory")
+        lines.append(f"Apple {a.chip}{cores} · {gib(a.memory_bytes)} unified memory")
     hw = target.hardware
     if hw is None:
         lines.append(f"GPU: {NO_GPU}")
     else:
         bw = f"{hw.bandwidth_gbps:,.0f} GB/s" if target.bandwidth_known else "bandwidth unknown"
-        per = f"{_fmt_gib(hw.memory_bytes)} each" if hw.gpu_count > 1 else _fmt_gib(hw.memory_bytes)
+        per = f"{gib(hw.memory_bytes)} each" if hw.gpu_count > 1 else gib(hw.memory_bytes)
         usable = (
-            f", {_fmt_gib(hw.usable_bytes)} usable by the GPU"
+            f", {gib(hw.usable_bytes)} usable by the GPU"
             if hw.kind in (APPLE, UNIFIED)
             else ""
         )

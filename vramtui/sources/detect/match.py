@@ -10,6 +10,7 @@ from typing import Any
 
 from vramtui.core.hardware import APPLE, GPU, MULTI_GPU, Hardware
 from vramtui.core.units import GIB
+from vramtui.format import gib
 from vramtui.sources.detect.parse import AppleChip, DetectedGpu, Machine
 
 NO_GPU = "no GPU detected"
@@ -126,10 +127,6 @@ def match_unified(name: str, ram_bytes: int | None, devices: Iterable[Any]) -> A
     return found[0]
 
 
-def _fmt_gib(n: int | None) -> str:
-    return "?" if n is None else f"{n / GIB:.1f} GiB"
-
-
 def _gpu_target(machine: Machine, catalog: Any) -> MachineTarget:
     gpus = list(machine.gpus)
     gpu_entries = list(getattr(catalog, "gpus", {}).values())
@@ -219,7 +216,7 @@ def _gpu_target(machine: Machine, catalog: Any) -> MachineTarget:
             and g.memory_used_bytes > g.memory_total_bytes * BUSY_FRACTION
         ):
             notes.append(
-                f"GPU {g.index} is busy: {_fmt_gib(g.memory_used_bytes)} of {_fmt_gib(g.memory_total_bytes)} "
+                f"GPU {g.index} is busy: {gib(g.memory_used_bytes)} of {gib(g.memory_total_bytes)} "
                 "in use by other processes."
             )
     label = hw.name if known else f"{hw.name} (bandwidth unknown)"
