@@ -276,80 +276,74 @@ def _server_model(spec: LaunchSpec, tool: str) -> tuple[list[str], list[str]] | 
     )
 
 
-def vllm(spec: LaunchSpec) -> LaunchCommand:
-    model_args = _server_model(spec, VLLM)
+@dataclass(frozen=True)
+class ServerFlags:
+    """How vLLM and SGLang spell the same settings (each checked against the tool's own argument list)."""
+
+    tool: str
+    runtime: str
+    command: tuple[str, ...]  # up to the model argument
+    tp: str
+    pp: str
+    context: str
+    memory_fraction: str
+    kv_dtype: str
+    fp8_kv: str  # the value --kv-cache-dtype takes for an 8-bit float cache
+    max_sequences: str
+
+
+SERVER_FLAGS = {
+    VLLM: ServerFlags(VLLM, "vLLM", ("vllm", "serve"), "--tensor-parallel-size", "--pipeline-parallel-size",
+                      "--max-model-len", "--gpu-memory-utilization", "--kv-cache-dtype", "fp8", "--max-num-seqs"),
+    SGLANG: ServerFlags(SGLANG, "SGLang", ("python", "-m", "sglang.launch_server", "--model-path"), "--tp-size",
+                        "--pp-size", "--context-length", "--mem-fraction-static", "--kv-cache-dtype", "fp8_e4m3",
+                        "--max-running-requests"),
+}
+
+
+def _multi_node(spec: LaunchSpec, tool: str) -> tuple[list[str], list[str]]:
+    """(arguments, notes) that spread a server over `spec.nodes` nodes."""
+    if spec.nodes <= 1:
+        return [], []
+    if tool == VLLM:
+        return [], [
+            f"Multi-node: start a Ray cluster over the {spec.nodes} nodes (ray start --head, then "
+            "ray start --address on the others) and run this on the head node."
+        ]
+    return (
+        ["--nnodes", str(spec.nodes), "--node-rank", "0", "--dist-init-addr", f"HEAD_IP:{SGLANG_DIST_PORT}"],
+        [f"Run the same command on each of the {spec.nodes} nodes with --node-rank "
+         f"0…{spec.nodes - 1}; HEAD_IP is the first node's address."],
+    )
+
+
+def server_command(spec: LaunchSpec, tool: str) -> LaunchCommand:
+    """vLLM's or SGLang's serve command: one shape, each tool's own flags (SERVER_FLAGS)."""
+    f = SERVER_FLAGS[tool]
+    model_args = _server_model(spec, tool)
     if isinstance(model_args, str):
-        return LaunchCommand(VLLM, (), (model_args,))
+        return LaunchCommand(tool, (), (model_args,))
     extra, notes = model_args
-    if spec.is_gguf and spec.quant not in _DTYPES:
+    if spec.is_gguf and spec.quant not in _DTYPES:  # vLLM only: SGLang refused GGUF above
         model = f"{spec.gguf_repo}:{spec.quant}" if spec.gguf_repo else _local_gguf(spec)
     else:
         model = spec.hf_repo
-    argv = ["vllm", "serve", model, *extra]
+    argv = [*f.command, model, *extra]
     if spec.tp > 1:
-        argv += ["--tensor-parallel-size", str(spec.tp)]
+        argv += [f.tp, str(spec.tp)]
     if spec.pp > 1:
-        argv += ["--pipeline-parallel-size", str(spec.pp)]
-    if spec.nodes > 1:
-        notes.append(
-            f"Multi-node: start a Ray cluster over the {spec.nodes} nodes (ray start --head, then "
-            "ray start --address on the others) and run this on the head node."
-        )
-    argv += [
-        "--max-model-len",
-        str(spec.context),
-        "--gpu-memory-utilization",
-        f"{spec.memory_fraction:.2f}",
-    ]
+        argv += [f.pp, str(spec.pp)]
+    node_args, node_notes = _multi_node(spec, tool)
+    argv += node_args
+    notes += node_notes
+    argv += [f.context, str(spec.context), f.memory_fraction, f"{spec.memory_fraction:.2f}"]
     if spec.kv_type not in ("f16", "bf16", "f32"):
-        argv += ["--kv-cache-dtype", "fp8"]
+        argv += [f.kv_dtype, f.fp8_kv]
         if spec.kv_type not in ("fp8", "q8_0"):
-            notes.append(
-                f"vLLM's smallest KV cache is fp8 (1 byte per value): more memory than {spec.kv_type}."
-            )
+            notes.append(f"{f.runtime}'s smallest KV cache is fp8 (1 byte per value): more memory than {spec.kv_type}.")
     if spec.sequences > 1:
-        argv += ["--max-num-seqs", str(spec.sequences)]
-    return LaunchCommand(VLLM, (tuple(argv),), tuple(notes))
-
-
-def sglang(spec: LaunchSpec) -> LaunchCommand:
-    model_args = _server_model(spec, SGLANG)
-    if isinstance(model_args, str):
-        return LaunchCommand(SGLANG, (), (model_args,))
-    extra, notes = model_args
-    argv = ["python", "-m", "sglang.launch_server", "--model-path", spec.hf_repo, *extra]
-    if spec.tp > 1:
-        argv += ["--tp-size", str(spec.tp)]
-    if spec.pp > 1:
-        argv += ["--pp-size", str(spec.pp)]
-    if spec.nodes > 1:
-        argv += [
-            "--nnodes",
-            str(spec.nodes),
-            "--node-rank",
-            "0",
-            "--dist-init-addr",
-            f"HEAD_IP:{SGLANG_DIST_PORT}",
-        ]
-        notes.append(
-            f"Run the same command on each of the {spec.nodes} nodes with --node-rank "
-            f"0…{spec.nodes - 1}; HEAD_IP is the first node's address."
-        )
-    argv += [
-        "--context-length",
-        str(spec.context),
-        "--mem-fraction-static",
-        f"{spec.memory_fraction:.2f}",
-    ]
-    if spec.kv_type not in ("f16", "bf16", "f32"):
-        argv += ["--kv-cache-dtype", "fp8_e4m3"]
-        if spec.kv_type not in ("fp8", "q8_0"):
-            notes.append(
-                f"SGLang's fp8 KV cache uses 1 byte per value: more memory than {spec.kv_type}."
-            )
-    if spec.sequences > 1:
-        argv += ["--max-running-requests", str(spec.sequences)]
-    return LaunchCommand(SGLANG, (tuple(argv),), tuple(notes))
+        argv += [f.max_sequences, str(spec.sequences)]
+    return LaunchCommand(tool, (tuple(argv),), tuple(notes))
 
 
 def launch_commands(spec: LaunchSpec) -> dict[str, LaunchCommand]:
@@ -357,8 +351,8 @@ def launch_commands(spec: LaunchSpec) -> dict[str, LaunchCommand]:
     return {
         LLAMA_CPP: llama_cpp(spec),
         OLLAMA: ollama(spec),
-        VLLM: vllm(spec),
-        SGLANG: sglang(spec),
+        VLLM: server_command(spec, VLLM),
+        SGLANG: server_command(spec, SGLANG),
     }
 
 

@@ -1,6 +1,12 @@
-"""Small modals: a context length (with the CLI's parser and its messages), and a model to open."""
+"""Small centred modals that ask for one line: a context length, a model to open.
+
+Both are a Prompt: the typed text is checked by `parse`; a VramtuiError is shown in
+place, under the input, which keeps what was typed; Escape cancels.
+"""
 
 from __future__ import annotations
+
+from typing import Generic, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -8,61 +14,73 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
-from vramtui.core.errors import UsageError
+from vramtui.core.errors import UsageError, VramtuiError
 
-from vramtui.parse import parse_context
+from vramtui.parse import MAX, parse_context
+
+T = TypeVar("T")
 
 
-class ContextPrompt(ModalScreen[int | None]):
-    """Returns the typed context in tokens ('max' gives the model's maximum), or None if cancelled."""
+class Prompt(ModalScreen[T | None], Generic[T]):
+    """Asks for one line; dismisses with `parse(text)`, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt-cancel")]
 
-    def __init__(self, current: int, longest: int) -> None:
+    def __init__(self, title: str, placeholder: str, hint: str, value: str = "") -> None:
         super().__init__()
-        self.current, self.longest = current, longest
+        self.title_text, self.placeholder, self.hint, self.value = title, placeholder, hint, value
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
-            yield Static(f"Context length (now {self.current:,}; this model holds up to {self.longest:,})")
-            yield Input(placeholder="2048, 8k, 128K or max", id="prompt-input")
-            yield Static("Enter to apply · Escape to cancel", id="prompt-message")
+            yield Static(self.title_text)
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Static(self.hint, id="prompt-message")
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = False
+
+    def parse(self, text: str) -> T:
+        """The value `text` stands for; raise a VramtuiError to show why it cannot be used."""
+        raise NotImplementedError
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#prompt-message", Static).update(message)
+        self.query_one("#prompt-message", Static).add_class("error")
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
         try:
-            tokens = parse_context(event.value)
-        except UsageError as e:
-            self.query_one("#prompt-message", Static).update(f"{e}")
+            value = self.parse(event.value)
+        except VramtuiError as e:
+            self.show_error(str(e))
             return
-        # 'max' (-1), or more than the model holds, means the model's maximum.
-        self.dismiss(self.longest if tokens is None or tokens == -1 else min(tokens, self.longest))
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-class OpenModelPrompt(ModalScreen[str | None]):
-    """Returns a path to a config.json / folder / .gguf, or a Hugging Face repo id; None if cancelled."""
+class ContextPrompt(Prompt[int]):
+    """The typed context in tokens ('max', or more than the model holds, gives the model's maximum)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="open-cancel")]
+    def __init__(self, current: int, longest: int) -> None:
+        super().__init__(f"Context length (now {current:,}; this model holds up to {longest:,})",
+                         "2048, 8k, 128K or max", "Enter to apply · Escape to cancel")
+        self.longest = longest
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="prompt"):
-            yield Static("Open a model: a config.json (or its folder), a .gguf file, or a Hugging Face repo id")
-            yield Input(placeholder="~/models/Qwen3-8B  ·  model-Q4_K_M.gguf  ·  org/model", id="prompt-input")
-            yield Static("Enter to open · Escape to cancel", id="prompt-message")
+    def parse(self, text: str) -> int:
+        tokens = parse_context(text)
+        return self.longest if tokens == MAX else min(tokens, self.longest)
 
-    def on_mount(self) -> None:
-        self.query_one(Input).cursor_blink = False
 
-    @on(Input.Submitted)
-    def _submit(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.dismiss(event.value.strip())
+class OpenModelPrompt(Prompt[str]):
+    """A path to a config.json / folder / .gguf, or a Hugging Face repo id."""
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def __init__(self) -> None:
+        super().__init__("Open a model: a config.json (or its folder), a .gguf file, or a Hugging Face repo id",
+                         "~/models/Qwen3-8B  ·  model-Q4_K_M.gguf  ·  org/model", "Enter to open · Escape to cancel")
+
+    def parse(self, text: str) -> str:
+        if not text.strip():
+            raise UsageError("type a path or an org/model repo id")
+        return text.strip()

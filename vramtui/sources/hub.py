@@ -5,6 +5,7 @@ cache folder, so the next lookup needs no network."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import shutil
@@ -132,45 +133,40 @@ def _page_facts(hub: Any, repo: str, endpoint: str, token: str | None) -> dict[s
     return out
 
 
-def _chain(e: BaseException) -> list[BaseException]:
-    out: list[BaseException] = []
-    while e is not None and e not in out:
-        out.append(e)
-        e = e.__cause__ or e.__context__  # type: ignore[assignment]
-    return out
-
-
-def _names(e: BaseException) -> set[str]:
-    return {c.__name__ for x in _chain(e) for c in type(x).__mro__}
-
-
 def _status(e: BaseException) -> int | None:
-    for x in _chain(e):
-        r = getattr(x, "response", None)
-        code = getattr(r, "status_code", None)
-        if isinstance(code, int):
-            return code
-    return None
+    response = getattr(e, "response", None)
+    code = getattr(response, "status_code", None)
+    return code if isinstance(code, int) else None
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    """Connection and timeout errors of the HTTP library huggingface_hub uses (httpx2 since 2.0, httpx before)."""
+    found = []
+    for name in ("httpx2", "httpx"):
+        try:
+            found.append(importlib.import_module(name).TransportError)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
 
 
 def _kind(e: BaseException) -> str:
-    """gated, missing (repo), entry (file), offline, or http."""
-    names = _names(e)
-    status = _status(e)
-    if "GatedRepoError" in names:
+    """gated, missing (repo), entry (file), offline, or http: from huggingface_hub's own error classes
+    and those of the HTTP library it runs on."""
+    from huggingface_hub import errors as hf
+
+    if isinstance(e, hf.GatedRepoError):
         return "gated"
-    if "RepositoryNotFoundError" in names or "RevisionNotFoundError" in names:
+    if isinstance(e, (hf.RepositoryNotFoundError, hf.RevisionNotFoundError)):
         return "missing"
-    missing_file = "EntryNotFoundError" in names and "LocalEntryNotFoundError" not in names
-    if "RemoteEntryNotFoundError" in names or missing_file:
+    if isinstance(e, hf.RemoteEntryNotFoundError):
         return "entry"
+    status = _status(e)
     if status in (401, 403):
         return "gated"
     if status == 404:
         return "missing"
-    network = {"ConnectError", "ConnectTimeout", "TimeoutException", "ConnectionError", "OfflineModeIsEnabled",
-               "LocalEntryNotFoundError", "NewConnectionError", "MaxRetryError", "ProxyError"}
-    if names & network:
+    if isinstance(e, (hf.OfflineModeIsEnabled, hf.LocalEntryNotFoundError, OSError, *_transport_errors())):
         return "offline"
     return "http"
 
