@@ -8,6 +8,7 @@ only sums what was read.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -32,10 +33,7 @@ class GgufTensorInfo:
 
     @property
     def elements(self) -> int:
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return math.prod(self.shape)
 
 
 # eq=False: a file is compared (and hashed, for the weights cache) by identity; its

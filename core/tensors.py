@@ -6,6 +6,7 @@ linear layer) first. Parameter counts and GGUF sizes are both sums over this lis
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from vramtui.core.arch import CONV, FULL, LINEAR, MAMBA, MLP_ONLY, SLIDING, Architecture
@@ -21,10 +22,7 @@ class Tensor:
 
     @property
     def elements(self) -> int:
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return math.prod(self.shape)
 
     @property
     def dims(self) -> int:
