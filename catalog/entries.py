@@ -154,7 +154,8 @@ class DeviceEntry(_Entry):
     chip: str = ""
     fp16_tflops: float = 0.0
     gpu_count: int = 1
-    gpu_memory_gb: float = 0.0
+    gpu_memory_gb: float | None = None  # a documented fixed GPU allocation of unified memory; None: the rule
+    gpu: str = ""  # multi-GPU systems: the catalog id of the GPU they are built from
     aliases: tuple[str, ...] = field(default=())
 
     def hardware(self) -> Hardware:
@@ -167,5 +168,5 @@ class DeviceEntry(_Entry):
             )
         return Hardware(
             self.name, self.vendor, kind, gib(self.memory_gb), self.bandwidth_gbps, self.fp16_tflops,
-            gpu_memory_bytes=gib(self.gpu_memory_gb),
+            gpu_memory_bytes=gib(self.gpu_memory_gb or 0),
         )

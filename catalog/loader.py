@@ -162,6 +162,9 @@ def _write_cache(path: Path, cat: Catalog) -> None:
 
 
 def _check_references(cat: Catalog) -> None:
+    for d in cat.devices.values():
+        if d.gpu and d.gpu not in cat.gpus:
+            raise CatalogError("catalog", f"names GPU {d.gpu!r}, which no file defines", d.id, "gpu")
     for m in cat.models.values():
         for q in m.quants:
             if q not in cat.quants:

@@ -125,7 +125,8 @@ class DeviceSchema(_Entry):
     bandwidth_gbps: float = Field(gt=0, le=1_000_000)
     fp16_tflops: float = Field(default=0.0, ge=0)
     gpu_count: int = Field(default=1, ge=1, le=1024)
-    gpu_memory_gb: float = Field(default=0.0, ge=0)
+    gpu_memory_gb: float | None = Field(default=None, gt=0)
+    gpu: str = ""  # multi_gpu: the catalog id of its GPU (checked to exist and to agree)
     year: int = Field(ge=2010, le=2030)
     aliases: list[str] = []
     source: str = Text
@@ -134,7 +135,7 @@ class DeviceSchema(_Entry):
     def _consistent(self) -> DeviceSchema:
         if self.kind == "multi_gpu" and self.gpu_count < 2:
             raise ValueError("a multi_gpu system needs gpu_count >= 2")
-        if self.gpu_memory_gb > self.memory_gb:
+        if self.gpu_memory_gb is not None and self.gpu_memory_gb > self.memory_gb:
             raise ValueError("gpu_memory_gb cannot exceed memory_gb")
         return self
 

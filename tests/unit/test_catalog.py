@@ -133,7 +133,34 @@ def test_no_duplicate_names_or_repos(catalog) -> None:
 
 def test_every_gpu_and_device_has_memory_bandwidth_and_source(catalog) -> None:
     for g in [*catalog.gpus.values(), *catalog.devices.values()]:
-        assert g.memory_gb > 0 and g.bandwidth_gbps > 0 and g.source
+        assert g.memory_gb > 0 and g.bandwidth_gbps > 0, g.id
+        assert g.source.startswith(("https://", "http://")), f"{g.id}: source {g.source!r} is not a page"
+
+
+def test_no_values_marked_unverified_in_the_source_field() -> None:
+    """`# unverified:` comments mark derived figures; a whole entry without a source does not exist."""
+    from vramtui.catalog.loader import DATA_DIR
+
+    for name in ("gpus.toml", "devices.toml"):
+        for line in (DATA_DIR / name).read_text().splitlines():
+            assert not line.startswith('source = "unverified'), line
+
+
+def test_a_multi_gpu_system_agrees_with_its_gpu(catalog) -> None:
+    """DGX B200 is 8 x the catalog's B200: per-GPU memory, bandwidth and FP16 are the same numbers."""
+    systems = [d for d in catalog.devices.values() if d.kind == "multi_gpu"]
+    assert len(systems) >= 7 and all(d.gpu for d in systems)
+    for d in systems:
+        g = catalog.gpus[d.gpu]
+        assert d.memory_gb / d.gpu_count == g.memory_gb, d.id
+        assert d.bandwidth_gbps == g.bandwidth_gbps and d.fp16_tflops == g.fp16_tflops, d.id
+
+
+def test_unset_gpu_memory_is_null_not_zero(catalog) -> None:
+    """A device without a fixed GPU allocation uses the rule: JSON says null, not 0.0."""
+    mac = catalog.devices["macbook-air-13-m3-8gb"].to_dict()
+    assert mac["gpu_memory_gb"] is None
+    assert catalog.devices["amd-ryzen-ai-max-plus-395-128gb"].to_dict()["gpu_memory_gb"] == 96
 
 
 def test_every_listed_quant_exists_and_every_model_has_a_source(catalog) -> None:
@@ -160,7 +187,7 @@ def test_seed_devices_present(catalog) -> None:
 def test_catalog_is_bigger_than_the_seed_pages(catalog) -> None:
     # The seed page counts 35 GPUs and 33 devices for one model; vramtui lists
     # at least 200 models, 110 GPUs and 50 unified-memory devices or systems.
-    assert len(catalog.models) >= 200 and len(catalog.gpus) >= 110 and len(catalog.devices) >= 50
+    assert len(catalog.models) >= 200 and len(catalog.gpus) >= 170 and len(catalog.devices) >= 70
     families = {m.publisher for m in catalog.models.values()}
     for publisher in ("Meta", "DeepSeek", "Qwen", "Mistral AI", "Google", "Microsoft", "OpenAI", "IBM"):
         assert publisher in families, publisher
