@@ -191,11 +191,12 @@ def test_one_step_up_names_the_smallest_gpu_that_fits_the_next_quant(res) -> Non
     q = res.quants[better]
     assert q.quality > res.quants[ans.selection.quant].quality
     a, s = ans.model.architecture, ans.settings
-    fitting = [(hw.usable_bytes, hw.name) for hw in res.gpus.values() if fit_on(a, q, s, hw) == FITS]
+    # smallest by memory; among equal memory, the slowest (the least GPU that does it), then by name
+    fitting = [(hw.usable_bytes, hw.bandwidth_gbps, hw.name) for hw in res.gpus.values() if fit_on(a, q, s, hw) == FITS]
     if fitting:
         smallest = min(fitting)
-        assert f"the smallest GPU that fits it with headroom is the {smallest[1]}" in text
-        assert all(u >= smallest[0] for u, _ in fitting)
+        assert f"the smallest GPU that fits it with headroom is the {smallest[2]}" in text
+        assert all(u >= smallest[0] for u, _, _ in fitting)
     bigger = min(2 * s.context, a.context)
     assert f"{tokens(bigger)} at {ans.selection.quant} need" in text
 
