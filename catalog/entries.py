@@ -170,3 +170,23 @@ class DeviceEntry(_Entry):
             self.name, self.vendor, kind, gib(self.memory_gb), self.bandwidth_gbps, self.fp16_tflops,
             gpu_memory_bytes=gib(self.gpu_memory_gb or 0),
         )
+
+
+# A pre-quantized checkpoint kind -> the catalog quantization it serves.
+CHECKPOINT_QUANTS = {"fp8": "FP8", "awq": "AWQ-INT4", "gptq-int4": "GPTQ-INT4", "nvfp4": "NVFP4", "mxfp4": "MXFP4",
+                     "w8a8-int8": "INT8"}
+
+
+@dataclass(frozen=True)
+class RepoEntry(_Entry):
+    """Published weights of a catalog model: a GGUF repo (with the quantizations seen in it) or a checkpoint."""
+
+    model: str
+    kind: str  # "gguf" or a checkpoint format (CHECKPOINT_QUANTS)
+    repo: str
+    source: str
+    quants: tuple[str, ...] = ()
+
+    def serves(self, quant: str) -> bool:
+        """Whether this repo holds `quant` (a GGUF quantization listed in it, or the checkpoint's format)."""
+        return quant in self.quants if self.kind == "gguf" else CHECKPOINT_QUANTS.get(self.kind) == quant

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry
+from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry, RepoEntry
 from vramtui.core.errors import CatalogError
 
 if sys.version_info >= (3, 11):
@@ -31,7 +31,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 DATA_DIR = Path(__file__).parent / "data"
 CACHE_FORMAT = 1
 # table name in a TOML file -> the field that identifies an entry
-TABLES: dict[str, str] = {"models": "id", "quants": "name", "gpus": "id", "devices": "id"}
+TABLES: dict[str, str] = {"models": "id", "quants": "name", "gpus": "id", "devices": "id", "repos": "repo"}
 
 
 @dataclass
@@ -40,6 +40,11 @@ class Catalog:
     quants: dict[str, QuantEntry] = field(default_factory=dict)
     gpus: dict[str, GpuEntry] = field(default_factory=dict)
     devices: dict[str, DeviceEntry] = field(default_factory=dict)
+    repos: dict[str, RepoEntry] = field(default_factory=dict)  # by repo id
+
+    def repos_of(self, model_id: str) -> list[RepoEntry]:
+        """The published weights of one model, in catalog order."""
+        return [r for r in self.repos.values() if r.model == model_id]
 
     def table(self, name: str) -> dict[str, Any]:
         return getattr(self, name)
@@ -162,6 +167,12 @@ def _write_cache(path: Path, cat: Catalog) -> None:
 
 
 def _check_references(cat: Catalog) -> None:
+    for r in cat.repos.values():
+        if r.model not in cat.models:
+            raise CatalogError("catalog", f"is for model {r.model!r}, which no file defines", r.repo, "model")
+        for q in r.quants:
+            if q not in cat.quants:
+                raise CatalogError("catalog", f"lists quant {q!r}, which no file defines", r.repo, "quants")
     for d in cat.devices.values():
         if d.gpu and d.gpu not in cat.gpus:
             raise CatalogError("catalog", f"names GPU {d.gpu!r}, which no file defines", d.id, "gpu")

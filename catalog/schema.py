@@ -143,6 +143,23 @@ class DeviceSchema(_Entry):
         return entries.DeviceEntry(**self._fields())
 
 
+class RepoSchema(_Entry):
+    model: str = Slug
+    kind: Literal["gguf", "fp8", "awq", "gptq-int4", "nvfp4", "mxfp4", "w8a8-int8"]
+    repo: str = Field(pattern=r"^[A-Za-z0-9][\w.-]*/[\w.-]+$", max_length=200)
+    quants: list[str] = []
+    source: str = Field(min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _quants_only_for_gguf(self) -> RepoSchema:
+        if self.kind != "gguf" and self.quants:
+            raise ValueError("quants are listed for GGUF repos only (a checkpoint is one format)")
+        return self
+
+    def to_entry(self) -> entries.RepoEntry:
+        return entries.RepoEntry(**self._fields())
+
+
 SCHEMAS: dict[str, type[_Entry]] = {
-    "models": ModelSchema, "quants": QuantSchema, "gpus": GpuSchema, "devices": DeviceSchema,
+    "models": ModelSchema, "quants": QuantSchema, "gpus": GpuSchema, "devices": DeviceSchema, "repos": RepoSchema,
 }

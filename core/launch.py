@@ -88,6 +88,7 @@ class LaunchSpec:
     gguf_repo: str | None = None  # a repo holding GGUF files of this model, if known
     gguf_path: str | None = None  # the local GGUF file the model was read from, if any
     checkpoint_format: str | None = None  # quant_method of the repo's own weights (config.json)
+    checkpoint_repo: str | None = None  # a published checkpoint already in `quant` (e.g. ORG/MODEL-FP8)
     name: str = ""  # short model name for file and Ollama model names
     local_gpus: int = 1  # GPUs llama.cpp and Ollama use on this one machine
 
@@ -263,6 +264,8 @@ def _server_model(spec: LaunchSpec, tool: str) -> tuple[list[str], list[str]] | 
         return ["--tokenizer", spec.hf_repo], notes
     if _checkpoint_is(spec, q):
         return [], notes  # the checkpoint carries its quantization_config
+    if spec.checkpoint_repo:
+        return [], [f"{spec.checkpoint_repo} is published in {q}: its config.json tells the server the format."]
     if q == "FP8":
         return ["--quantization", "fp8"], [
             "FP8 weights are made from the 16-bit checkpoint at load time (online quantization)."
@@ -327,7 +330,7 @@ def server_command(spec: LaunchSpec, tool: str) -> LaunchCommand:
     if spec.is_gguf and spec.quant not in _DTYPES:  # vLLM only: SGLang refused GGUF above
         model = f"{spec.gguf_repo}:{spec.quant}" if spec.gguf_repo else _local_gguf(spec)
     else:
-        model = spec.hf_repo
+        model = spec.checkpoint_repo or spec.hf_repo
     argv = [*f.command, model, *extra]
     if spec.tp > 1:
         argv += [f.tp, str(spec.tp)]
@@ -386,6 +389,7 @@ def launch(
     gguf_repo: str | None = None,
     gguf_path: str | None = None,
     checkpoint_format: str | None = None,
+    checkpoint_repo: str | None = None,
     ram_bandwidth_gbps: float = DEFAULT_RAM_BANDWIDTH_GBPS,
     ram_bytes: int | None = None,
 ) -> Launch:
@@ -461,6 +465,7 @@ def launch(
         gguf_repo=gguf_repo,
         gguf_path=gguf_path,
         checkpoint_format=checkpoint_format,
+        checkpoint_repo=checkpoint_repo,
         name=name,
         local_gpus=local_gpus,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry
+from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry, RepoEntry
 from vramtui.catalog.loader import Catalog
 from vramtui.core.arch import Architecture
 from vramtui.core.estimate import (
@@ -98,6 +98,7 @@ class Answer:
     gpus: tuple[TargetRow, ...]
     devices: tuple[TargetRow, ...]
     recommended: str | None
+    repos: tuple[RepoEntry, ...] = ()  # the model's published weights (GGUF repos, checkpoints)
 
     @property
     def quant_row(self) -> QuantRow:
@@ -143,11 +144,33 @@ def answer(res: Resolved, sel: Selection) -> Answer:
         TargetRow(did, "device", cat.devices[did], on_target(a, q, s, hw, model.params), None)
         for did, hw in res.devices.items()
     )
-    return Answer(sel, model, s, tuple(rows), tuple(gpus), devices, rec.name if rec else None)
+    return Answer(sel, model, s, tuple(rows), tuple(gpus), devices, rec.name if rec else None,
+                  tuple(cat.repos_of(model.id)))
+
+
+def _owner(repo: str) -> str:
+    return repo.split("/")[0].lower()
+
+
+def published_repo(model: ModelEntry, repos: tuple[RepoEntry, ...], quant: str) -> RepoEntry | None:
+    """The repo to fetch `quant` of `model` from, if one is known to hold it.
+
+    GGUF: ggml-org's, then the publisher's own, then bartowski, unsloth, LM Studio, then others;
+    a checkpoint: the publisher's own first, then NVIDIA's and Red Hat's, then others.
+    """
+    own = _owner(model.hf_repo)
+    gguf_rank = {"ggml-org": 0, own: 1, "bartowski": 2, "unsloth": 3, "lmstudio-community": 4}
+    ckpt_rank = {own: 0, "nvidia": 1, "redhatai": 2, "neuralmagic": 3}
+    held = [r for r in repos if r.serves(quant)]
+    rank = gguf_rank if any(r.kind == "gguf" for r in held) else ckpt_rank
+    return min(held, key=lambda r: (rank.get(_owner(r.repo), 9), r.repo.lower()), default=None)
 
 
 def launch_for(ans: Answer):  # -> core.launch.Launch
-    """The launch plan for the selection: tensor-parallel/offload plan and each runtime's command."""
+    """The launch plan for the selection: tensor-parallel/offload plan and each runtime's command.
+
+    A quantization a known repo holds (catalog/data/repos.toml) is fetched from that repo.
+    """
     from vramtui.core.launch import launch
 
     m = ans.model
@@ -158,4 +181,8 @@ def launch_for(ans: Answer):  # -> core.launch.Launch
     q = m.quantization(ans.quant_row.entry.to_core())
     # A model read from a .gguf runs from that very file at its own quantization.
     path = m.source if m.gguf_file is not None and q.name == m.file_quant else None
-    return launch(m.architecture, q, ans.settings, hw, m.hf_repo, checkpoint_format=fmt, gguf_path=path)
+    repo = published_repo(m, ans.repos, q.name) if path is None else None
+    gguf_repo = repo.repo if repo is not None and repo.kind == "gguf" else None
+    checkpoint = repo.repo if repo is not None and repo.kind != "gguf" else None
+    return launch(m.architecture, q, ans.settings, hw, m.hf_repo, checkpoint_format=fmt, gguf_path=path,
+                  gguf_repo=gguf_repo, checkpoint_repo=checkpoint)

@@ -458,3 +458,92 @@ def test_estimate_json_has_the_three_keys(capsys):
         and out["offload"] is None
         and out["commands"]["llama.cpp"]["command"]
     )
+
+
+# ---------------------------------------------------------------- published weights (catalog/data/repos.toml)
+
+
+def _answer(catalog, model: str, quant: str, target: str | None = None):
+    from vramtui.answers import Resolved, Selection, answer
+
+    return answer(Resolved(catalog), Selection(model, quant, target=target))
+
+
+def test_catalog_models_with_a_gguf_repo_fetch_it(catalog):
+    """llama.cpp -hf REPO:QUANT and Ollama FROM hf.co/REPO:QUANT for a quant the repo is known to hold."""
+    from vramtui.answers import launch_for
+
+    ans = _answer(catalog, "llama-3.1-8b-instruct", "Q4_K_M", "rtx-4090")
+    plan = launch_for(ans)
+    assert plan.spec.gguf_repo in {r.repo for r in ans.repos if r.kind == "gguf" and "Q4_K_M" in r.quants}
+    tag = f"{plan.spec.gguf_repo}:Q4_K_M"
+    cmds = plan.commands
+    assert f"-hf {tag}" in cmds[LLAMA_CPP].text and f"FROM hf.co/{tag}" in cmds[OLLAMA].text
+    for tool, c in cmds.items():
+        if c.text:
+            check_parses(tool, c.text)
+
+
+def test_a_quant_no_known_repo_holds_keeps_the_local_file_form(catalog):
+    from vramtui.answers import launch_for
+
+    ans = _answer(catalog, "llama-3.1-8b-instruct", "IQ1_S")
+    assert not any(r.serves("IQ1_S") for r in ans.repos)
+    text = launch_for(ans).commands[LLAMA_CPP]
+    assert " -m Llama-3.1-8B-Instruct-IQ1_S.gguf " in text.text and "-hf" not in text.text
+    assert any("-m expects the GGUF file on disk" in n for n in text.notes)
+
+
+def test_the_official_fp8_checkpoint_is_what_vllm_serves(catalog):
+    from vramtui.answers import launch_for
+
+    ans = _answer(catalog, "qwen3-8b", "FP8", "h100-sxm")
+    fp8 = [r.repo for r in ans.repos if r.kind == "fp8"]
+    assert "Qwen/Qwen3-8B-FP8" in fp8  # the publisher's own checkpoint is preferred over re-uploads
+    v = launch_for(ans).commands[VLLM].text
+    assert v.startswith("vllm serve Qwen/Qwen3-8B-FP8 ") and "--quantization" not in v
+    check_parses(VLLM, v)
+
+
+def test_repo_preference_ggml_org_then_the_publisher_then_bartowski():
+    from vramtui.answers import published_repo
+    from vramtui.catalog.entries import RepoEntry
+
+    model = type("M", (), {"hf_repo": "Qwen/Qwen3-8B"})()
+    repos = (
+        RepoEntry("qwen3-8b", "gguf", "mradermacher/Qwen3-8B-GGUF", "s", ("Q4_K_M",)),
+        RepoEntry("qwen3-8b", "gguf", "bartowski/Qwen_Qwen3-8B-GGUF", "s", ("Q4_K_M", "Q8_0")),
+        RepoEntry("qwen3-8b", "gguf", "Qwen/Qwen3-8B-GGUF", "s", ("Q4_K_M",)),
+        RepoEntry("qwen3-8b", "fp8", "RedHatAI/Qwen3-8B-FP8-dynamic", "s"),
+        RepoEntry("qwen3-8b", "fp8", "Qwen/Qwen3-8B-FP8", "s"),
+    )
+    assert published_repo(model, repos, "Q4_K_M").repo == "Qwen/Qwen3-8B-GGUF"
+    assert published_repo(model, repos, "Q8_0").repo == "bartowski/Qwen_Qwen3-8B-GGUF"
+    assert published_repo(model, repos + (RepoEntry("qwen3-8b", "gguf", "ggml-org/Qwen3-8B-GGUF", "s", ("Q4_K_M",)),),
+                          "Q4_K_M").repo == "ggml-org/Qwen3-8B-GGUF"
+    assert published_repo(model, repos, "FP8").repo == "Qwen/Qwen3-8B-FP8"
+    assert published_repo(model, repos, "AWQ-INT4") is None
+
+
+@pytest.mark.parametrize("text,field", [
+    ('[[repos]]\nmodel = "no-such-model"\nkind = "gguf"\nrepo = "a/b-GGUF"\nquants = ["Q4_K_M"]\nsource = "x"\n',
+     "model"),
+    ('[[repos]]\nmodel = "qwen3-8b"\nkind = "gguf"\nrepo = "a/b-GGUF"\nquants = ["Q9_X"]\nsource = "x"\n', "quants"),
+    ('[[repos]]\nmodel = "qwen3-8b"\nkind = "fp8"\nrepo = "a/b-FP8"\nquants = ["Q4_K_M"]\nsource = "x"\n', "(entry)"),
+    ('[[repos]]\nmodel = "qwen3-8b"\nkind = "gguf"\nrepo = "not a repo"\nsource = "x"\n', "repo"),
+])
+def test_a_bad_repo_entry_is_named(tmp_path, text, field):
+    from vramtui.catalog.loader import load_catalog
+    from vramtui.core.errors import CatalogError
+
+    (tmp_path / "repos.toml").write_text(text)
+    with pytest.raises(CatalogError) as e:
+        load_catalog([tmp_path])
+    assert f"field {field}" in str(e.value) or f"entry {field}" in str(e.value) or field in str(e.value)
+
+
+def test_every_catalog_repo_names_its_source_and_most_popular_models_have_a_gguf_repo(catalog):
+    assert len(catalog.repos) >= 400
+    assert all(r.source.strip() for r in catalog.repos.values())
+    for model in ("llama-3.1-8b-instruct", "qwen3-8b", "gemma-3-12b-it", "gpt-oss-20b", "mistral-nemo-instruct-2407"):
+        assert any(r.kind == "gguf" and r.quants for r in catalog.repos_of(model)), model
