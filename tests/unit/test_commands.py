@@ -506,8 +506,9 @@ def test_the_official_fp8_checkpoint_is_what_vllm_serves(catalog):
 
 
 def test_repo_preference_ggml_org_then_the_publisher_then_bartowski():
-    from vramtui.answers import published_repo
     from vramtui.catalog.entries import RepoEntry
+
+    from vramtui.answers import published_repo
 
     model = type("M", (), {"hf_repo": "Qwen/Qwen3-8B"})()
     repos = (
