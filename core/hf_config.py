@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from vramtui.core import config_fields as fields
 from vramtui.core.arch import (
     CONV,
     FULL,
@@ -25,7 +26,13 @@ from vramtui.core.arch import (
     Moe,
     ShortConv,
 )
+from vramtui.core.config_fields import MAX_CONTEXT, MAX_EXPERTS, MAX_HEAD_DIM, MAX_HEADS, MAX_LAYERS, MAX_VOCAB
 from vramtui.core.errors import ConfigError
+
+# Every field is read through core.config_fields' typed, bounded readers (short names: they are
+# on every line below): a value of the wrong kind or out of bounds is a ConfigError naming it.
+_int, _pos, _bool, _real = fields.whole, fields.positive, fields.flag, fields.real
+_str, _strs, _ints, _section = fields.text, fields.texts, fields.wholes, fields.section
 
 # model_type -> llama.cpp architecture name, where they differ.
 _LLAMA_CPP_ARCH = {
@@ -70,50 +77,38 @@ _GEMMA3_TEXT_DEFAULTS = {
 
 def _lfm2_ff(c: Mapping[str, Any]) -> int:
     """LFM2's feed-forward width: block_ff_dim, shrunk to 2/3 and rounded as its modelling code does."""
-    ff = _int(c, "block_ff_dim")
-    if c.get("block_auto_adjust_ff_dim", True):
+    ff = _pos(c, "block_ff_dim")
+    if _bool(c, "block_auto_adjust_ff_dim", default=True):
         ff = int(2 * ff / 3)
-        mult = c.get("block_ffn_dim_multiplier")
-        if isinstance(mult, (int, float)) and not isinstance(mult, bool):
-            ff = int(mult * ff)
-        step = _int(c, "block_multiple_of", default=256) or 1
+        if c.get("block_ffn_dim_multiplier") is not None:
+            ff = int(_real(c, "block_ffn_dim_multiplier", 1.0, hi=64.0) * ff)
+        step = _pos(c, "block_multiple_of", default=256)
         ff = step * -(-ff // step)
     return ff
 
 
 def _merged(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    text = cfg.get("text_config")
+    text = _section(cfg, "text_config")
     out = dict(cfg)
-    if isinstance(text, Mapping):
+    if text is not None:
         out.update(text)
         if "model_type" in text:
             out["model_type"] = text["model_type"]
-    if "llm_config" in cfg and isinstance(cfg["llm_config"], Mapping):
-        out.update(cfg["llm_config"])
+    llm = _section(cfg, "llm_config")
+    if llm is not None:
+        out.update(llm)
     if out.get("model_type") in ("gemma3", "gemma3_text"):
         for k, v in _GEMMA3_TEXT_DEFAULTS.items():
             out.setdefault(k, v)
-    if str(out.get("model_type", "")).startswith("lfm2") and "intermediate_size" not in out and "block_ff_dim" in out:
+    if _str(out, "model_type").startswith("lfm2") and "intermediate_size" not in out and "block_ff_dim" in out:
         out["intermediate_size"] = _lfm2_ff(out)
     return out
 
 
-def _int(c: Mapping[str, Any], *keys: str, default: int | None = None) -> int:
-    for k in keys:
-        v = c.get(k)
-        if v is None:
-            continue
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v) or v < 0:
-            raise ConfigError(k, f"must be a non-negative whole number, not {v!r}")
-        return int(v)
-    if default is None:
-        raise ConfigError(keys[0])
-    return default
-
-
 def _layer_kinds(c: dict[str, Any], mt: str, n: int) -> tuple[str, ...]:
-    types = c.get("layer_types") or c.get("layers_block_type")
-    if isinstance(types, list) and types:
+    key = "layer_types" if c.get("layer_types") is not None else "layers_block_type"
+    types = _strs(c, key)
+    if types:
         names = {
             "full_attention": FULL, "attention": FULL, "global": FULL, "full": FULL,
             "sliding_attention": SLIDING, "sliding": SLIDING, "local": SLIDING,
@@ -121,19 +116,21 @@ def _layer_kinds(c: dict[str, Any], mt: str, n: int) -> tuple[str, ...]:
             "conv": CONV, "mlp": MLP_ONLY,
         }
         kinds = []
-        for t in types:
+        for i, t in enumerate(types):
             if t not in names:
-                raise ConfigError("layer_types", f"has an unknown layer type {t!r}")
+                raise ConfigError(f"{key}[{i}]", f"is an unknown layer type {t[:40]!r}")
             kinds.append(names[t])
         if len(kinds) != n:
-            raise ConfigError("layer_types", f"lists {len(kinds)} layers, not {n}")
+            raise ConfigError(key, f"lists {len(kinds)} layers, not {n}")
         return tuple(kinds)
-    idxs = c.get("full_attn_idxs")
-    if mt.startswith("lfm2") and isinstance(idxs, list):
+    idxs = _ints(c, "full_attn_idxs", hi=n - 1) if mt.startswith("lfm2") else None
+    if idxs is not None:
         full = set(idxs)
         return tuple(FULL if i in full else CONV for i in range(n))
     pattern = c.get("hybrid_override_pattern")
-    if isinstance(pattern, str) and pattern:
+    if pattern is not None and not isinstance(pattern, str):
+        raise ConfigError("hybrid_override_pattern", "must be a string of layer symbols (M, *, -)")
+    if pattern:
         symbols = {"M": MAMBA, "*": FULL, "-": MLP_ONLY, "E": MLP_ONLY}
         if len(pattern) != n or set(pattern) - set(symbols):
             raise ConfigError("hybrid_override_pattern", "does not describe every layer")
@@ -141,53 +138,58 @@ def _layer_kinds(c: dict[str, Any], mt: str, n: int) -> tuple[str, ...]:
     if mt in ("mamba", "falcon_mamba"):
         return (MAMBA,) * n
     if c.get("full_attention_interval"):
-        k = _int(c, "full_attention_interval")
+        k = _pos(c, "full_attention_interval", hi=MAX_LAYERS)
         return tuple(FULL if (i + 1) % k == 0 else LINEAR for i in range(n))
     if c.get("attn_layer_period"):
-        period = _int(c, "attn_layer_period")
-        offset = _int(c, "attn_layer_offset", default=0)
+        period = _pos(c, "attn_layer_period", hi=MAX_LAYERS)
+        offset = _int(c, "attn_layer_offset", default=0, hi=period - 1)
         return tuple(FULL if i % period == offset else MAMBA for i in range(n))
-    window = c.get("sliding_window")
+    window = _int(c, "sliding_window", default=0, hi=MAX_CONTEXT)
     if mt == "gemma2":
         return tuple(SLIDING if i % 2 == 0 else FULL for i in range(n))
     if mt in ("gemma3", "gemma3_text", "cohere2"):
-        every = _int(c, "sliding_window_pattern", default=6 if mt != "cohere2" else 4)
+        every = _pos(c, "sliding_window_pattern", default=6 if mt != "cohere2" else 4, hi=MAX_LAYERS)
         return tuple(FULL if (i + 1) % every == 0 else SLIDING for i in range(n))
     if mt == "llama4":
         # Llama 4: every 4th layer is global (no RoPE); the rest attend within chunks.
-        every = _int(c, "no_rope_layer_interval", default=4)
+        every = _pos(c, "no_rope_layer_interval", default=4, hi=MAX_LAYERS)
         return tuple(FULL if (i + 1) % every == 0 else SLIDING for i in range(n))
-    if mt == "mistral" and window and window < _int(c, "max_position_embeddings", default=1 << 30):
+    if mt == "mistral" and window and window < _int(c, "max_position_embeddings", default=1 << 30, hi=MAX_CONTEXT):
         return (SLIDING,) * n
     return (FULL,) * n
 
 
 def _moe(c: dict[str, Any], mt: str, n: int) -> tuple[Moe | None, tuple[bool, ...], int]:
-    experts = _int(c, "num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts", default=0)
+    experts = _int(c, "num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts", default=0,
+                   hi=MAX_EXPERTS)
     if experts <= 1:
         return None, (), 0
-    active = _int(c, "num_experts_per_tok", "experts_per_token", "moe_top_k", "num_experts_per_token", "moe_k")
+    active = _pos(c, "num_experts_per_tok", "experts_per_token", "moe_top_k", "num_experts_per_token", "moe_k",
+                  hi=experts)
     inter = _int(c, "intermediate_size", default=0)
     expert_ff = _int(c, "moe_intermediate_size", "expert_intermediate_size", default=inter)
     if expert_ff == 0:
         raise ConfigError("moe_intermediate_size")
     shared = 0
     if c.get("n_shared_experts") or c.get("moe_num_shared_experts"):
-        shared = _int(c, "n_shared_experts", "moe_num_shared_experts") * expert_ff
+        shared = _int(c, "n_shared_experts", "moe_num_shared_experts", hi=MAX_EXPERTS) * expert_ff
     elif c.get("shared_expert_intermediate_size") or c.get("shared_intermediate_size"):
         shared = _int(c, "shared_expert_intermediate_size", "shared_intermediate_size")
     elif mt in ("llama4", "llama4_text"):
         shared = expert_ff
     dense_ff = _int(c, "intermediate_size_mlp", default=inter) if mt in ("llama4", "llama4_text") else inter
-    first_dense = _int(c, "first_k_dense_replace", "num_dense_layers", "moe_layer_start_index", default=0)
-    step = _int(c, "interleave_moe_layer_step", "decoder_sparse_step", "moe_layer_freq", default=1) or 1
-    mlp_only = set(c.get("mlp_only_layers") or [])
+    first_dense = _int(c, "first_k_dense_replace", "num_dense_layers", "moe_layer_start_index", default=0,
+                       hi=MAX_LAYERS)
+    step = _int(c, "interleave_moe_layer_step", "decoder_sparse_step", "moe_layer_freq", default=1,
+                hi=MAX_LAYERS) or 1
+    mlp_only = set(_ints(c, "mlp_only_layers", hi=MAX_LAYERS) or [])
+    moe_listed = _ints(c, "moe_layers", hi=MAX_LAYERS) if mt in ("llama4", "llama4_text") else None
     if c.get("expert_layer_period"):
-        period = _int(c, "expert_layer_period")
-        offset = _int(c, "expert_layer_offset", default=0)
+        period = _pos(c, "expert_layer_period", hi=MAX_LAYERS)
+        offset = _int(c, "expert_layer_offset", default=0, hi=period - 1)
         layers = tuple(i % period == offset for i in range(n))
-    elif mt in ("llama4", "llama4_text") and isinstance(c.get("moe_layers"), list):
-        moe_set = set(c["moe_layers"])
+    elif moe_listed is not None:
+        moe_set = set(moe_listed)
         layers = tuple(i in moe_set for i in range(n))
     else:
         layers = tuple(
@@ -206,20 +208,45 @@ def vision_params_estimate(cfg: Mapping[str, Any], text_hidden: int) -> int:
     position embeddings and a projector into the text model's width. An estimate:
     vision towers are ~1 % of the models that carry them.
     """
-    v = cfg.get("vision_config")
-    if not isinstance(v, Mapping):
-        return 0
+    v = _section(cfg, "vision_config")
+    widths, depths = ("hidden_size", "embed_dim", "width"), ("num_hidden_layers", "depth", "num_layers")
+    if v is None or not any(v.get(k) is not None for k in widths) or not any(v.get(k) is not None for k in depths):
+        return 0  # no tower described: nothing to add
     try:
-        h = _int(v, "hidden_size", "embed_dim", "width")
+        h = _pos(v, *widths)
         ff = _int(v, "intermediate_size", default=4 * h)
-        layers = _int(v, "num_hidden_layers", "depth", "num_layers") + _int(v, "num_global_layers", default=0)
-        patch = _int(v, "patch_size", default=14)
-        image = _int(v, "image_size", default=336)
+        layers = _int(v, *depths, hi=MAX_LAYERS) + _int(v, "num_global_layers", default=0, hi=MAX_LAYERS)
+        patch = _pos(v, "patch_size", default=14)
+        image = _pos(v, "image_size", default=336)
         out_dim = _int(v, "projector_output_dim", "vision_output_dim", "out_hidden_size", default=h)
-    except ConfigError:
-        return 0
+    except ConfigError as e:
+        raise ConfigError(f"vision_config.{e.field}", e.problem) from None
     per_layer = 4 * h * h + 2 * h * ff + ff + 9 * h
     return layers * per_layer + 3 * patch * patch * h + (image // patch) ** 2 * h + out_dim * text_hidden
+
+
+_MLA_KEYS = ("kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim")
+
+
+def _all_or_none(c: Mapping[str, Any], keys: tuple[str, ...], what: str) -> bool:
+    """Whether the group `keys` is set; ConfigError names the first missing key when only some are."""
+    present = [k for k in keys if c.get(k) not in (None, 0)]
+    if present and len(present) < len(keys):
+        missing = next(k for k in keys if k not in present)
+        raise ConfigError(missing, f"is missing: {what} needs {', '.join(keys)} together")
+    return bool(present)
+
+
+def _check_attention(heads: int, kv_heads: int, hidden: int, head_dim: int, explicit_head_dim: bool) -> None:
+    """Attention layers need heads, KV heads that group them evenly, and a head size."""
+    if heads == 0:
+        raise ConfigError("num_attention_heads")
+    if not 1 <= kv_heads <= heads or heads % kv_heads:
+        raise ConfigError("num_key_value_heads", f"must divide num_attention_heads ({heads}), not be {kv_heads}")
+    if explicit_head_dim and head_dim == 0:
+        raise ConfigError("head_dim", "must be at least 1, not 0")
+    if not explicit_head_dim and hidden % heads:
+        raise ConfigError("head_dim", f"is missing, and hidden_size {hidden} is not a multiple of {heads} heads")
 
 
 def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
@@ -227,87 +254,87 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
     if not isinstance(cfg, Mapping):
         raise ConfigError("config", "is not a JSON object")
     c = _merged(cfg)
-    mt = str(c.get("model_type") or "")
-    if not mt:
-        archs = c.get("architectures") or []
-        if not archs:
-            raise ConfigError("model_type")
-    n = _int(c, "num_hidden_layers", "n_layer", "num_layers", "n_layers")
-    hidden = _int(c, "hidden_size", "d_model", "n_embd", "dim")
-    heads = _int(c, "num_attention_heads", "n_head", "n_heads", default=0)
-    kinds = _layer_kinds(c, mt, n)
-    has_attention = any(k in (FULL, SLIDING) for k in kinds)
-    if has_attention and heads == 0:
-        raise ConfigError("num_attention_heads")
-    kv_heads = _int(c, "num_key_value_heads", "n_head_kv", "num_kv_heads", default=heads)
-    if c.get("multi_query") and not c.get("num_kv_heads"):
+    mt = _str(c, "model_type")
+    _str(cfg, "model_type")  # the outer one names the model when text_config has its own
+    if not _strs(cfg, "architectures") and not mt:
+        raise ConfigError("model_type")
+    # Bounded before anything is built per layer.
+    n = _pos(c, "num_hidden_layers", "n_layer", "num_layers", "n_layers", hi=MAX_LAYERS)
+    hidden = _pos(c, "hidden_size", "d_model", "n_embd", "dim")
+    heads = _int(c, "num_attention_heads", "n_head", "n_heads", default=0, hi=MAX_HEADS)
+    kv_heads = _int(c, "num_key_value_heads", "n_head_kv", "num_kv_heads", default=heads, hi=MAX_HEADS)
+    if _bool(c, "multi_query") and c.get("num_kv_heads") is None:
         kv_heads = 1
-    head_dim = _int(c, "head_dim", "attention_head_dim", default=hidden // heads if heads else 0)
-    vocab = _int(c, "vocab_size", "padded_vocab_size")
-    context = _int(
+    explicit_head_dim = c.get("head_dim") is not None or c.get("attention_head_dim") is not None
+    head_dim = _int(c, "head_dim", "attention_head_dim", default=0, hi=MAX_HEAD_DIM)
+    kinds = _layer_kinds(c, mt, n)
+    if any(k in (FULL, SLIDING) for k in kinds):
+        _check_attention(heads, kv_heads, hidden, head_dim, explicit_head_dim)
+    if not explicit_head_dim and heads:
+        head_dim = hidden // heads
+    vocab = _pos(c, "vocab_size", "padded_vocab_size", hi=MAX_VOCAB)
+    context = _pos(
         c, "max_position_embeddings", "max_sequence_length", "seq_length", "n_positions",
-        "model_max_length", "n_ctx",
+        "model_max_length", "n_ctx", hi=MAX_CONTEXT,
     )
     intermediate = _int(c, "intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim", default=0)
     if mt in ("mamba", "falcon_mamba"):
         intermediate = 0
     elif intermediate == 0 and not any(c.get(k) for k in ("num_local_experts", "num_experts", "n_routed_experts")):
         raise ConfigError("intermediate_size")
-    tied = c.get("tie_word_embeddings")
-    if tied is None:
-        tied = mt in _TIED_BY_DEFAULT
+    tied = _bool(c, "tie_word_embeddings", default=mt in _TIED_BY_DEFAULT)
     moe, moe_layers, dense_ff = _moe(c, mt, n)
     if moe is not None and mt in ("mixtral", "gpt_oss", "phimoe", "olmoe", "minimax_m2"):
         dense_ff = 0  # these models have no dense FFN layers
     window = 0
     if SLIDING in kinds:
-        window = _int(c, "sliding_window", "attention_chunk_size", "sliding_window_size", default=0)
+        window = _int(c, "sliding_window", "attention_chunk_size", "sliding_window_size", default=0, hi=MAX_CONTEXT)
         if window == 0:
             raise ConfigError("sliding_window")
 
     mla = None
-    if c.get("kv_lora_rank"):
+    if _all_or_none(c, _MLA_KEYS, "multi-head latent attention"):
         mla = Mla(
-            kv_lora_rank=_int(c, "kv_lora_rank"),
-            qk_rope_head_dim=_int(c, "qk_rope_head_dim"),
-            qk_nope_head_dim=_int(c, "qk_nope_head_dim"),
-            v_head_dim=_int(c, "v_head_dim"),
+            kv_lora_rank=_pos(c, "kv_lora_rank"),
+            qk_rope_head_dim=_pos(c, "qk_rope_head_dim", hi=MAX_HEAD_DIM),
+            qk_nope_head_dim=_pos(c, "qk_nope_head_dim", hi=MAX_HEAD_DIM),
+            v_head_dim=_pos(c, "v_head_dim", hi=MAX_HEAD_DIM),
             q_lora_rank=_int(c, "q_lora_rank", default=0),
         )
     linear = None
     if LINEAR in kinds:
         linear = LinearAttention(
-            key_heads=_int(c, "linear_num_key_heads"),
-            value_heads=_int(c, "linear_num_value_heads"),
-            key_head_dim=_int(c, "linear_key_head_dim"),
-            value_head_dim=_int(c, "linear_value_head_dim"),
-            conv_kernel=_int(c, "linear_conv_kernel_dim", default=4),
+            key_heads=_pos(c, "linear_num_key_heads", hi=MAX_HEADS),
+            value_heads=_pos(c, "linear_num_value_heads", hi=MAX_HEADS),
+            key_head_dim=_pos(c, "linear_key_head_dim", hi=MAX_HEAD_DIM),
+            value_head_dim=_pos(c, "linear_value_head_dim", hi=MAX_HEAD_DIM),
+            conv_kernel=_pos(c, "linear_conv_kernel_dim", default=4, hi=1024),
         )
     mamba = None
     if MAMBA in kinds:
-        expand = _int(c, "mamba_expand", "expand", default=2)
+        expand = _pos(c, "mamba_expand", "expand", default=2, hi=64)
         if c.get("mamba_n_heads") or mt in ("granitemoehybrid", "nemotron_h", "falcon_h1"):
-            m_heads = _int(c, "mamba_n_heads", "mamba_num_heads")
-            d_head = _int(c, "mamba_d_head", "mamba_head_dim", default=0)
+            m_heads = _pos(c, "mamba_n_heads", "mamba_num_heads", hi=MAX_HEADS)
+            d_head = _int(c, "mamba_d_head", "mamba_head_dim", default=0, hi=MAX_HEAD_DIM)
             mamba = Mamba(
                 version=2,
                 d_inner=m_heads * d_head if d_head else expand * hidden,
-                d_state=_int(c, "mamba_d_state", "ssm_state_size", "state_size"),
-                d_conv=_int(c, "mamba_d_conv", "conv_kernel", default=4),
+                d_state=_pos(c, "mamba_d_state", "ssm_state_size", "state_size", hi=MAX_HEAD_DIM),
+                d_conv=_pos(c, "mamba_d_conv", "conv_kernel", default=4, hi=1024),
                 n_heads=m_heads,
-                n_groups=_int(c, "mamba_n_groups", "n_groups", default=1),
+                n_groups=_pos(c, "mamba_n_groups", "n_groups", default=1, hi=MAX_HEADS),
             )
         else:
             pure_ssm = mt in ("mamba", "falcon_mamba")
-            d_inner = _int(c, "intermediate_size", default=expand * hidden) if pure_ssm else expand * hidden
+            d_inner = _pos(c, "intermediate_size", default=expand * hidden) if pure_ssm else expand * hidden
             mamba = Mamba(
                 version=1,
                 d_inner=d_inner,
-                d_state=_int(c, "mamba_d_state", "state_size", default=16),
-                d_conv=_int(c, "mamba_d_conv", "conv_kernel", default=4),
-                dt_rank=_int(c, "mamba_dt_rank", "time_step_rank", default=-(-hidden // 16)),
+                d_state=_pos(c, "mamba_d_state", "state_size", default=16, hi=MAX_HEAD_DIM),
+                d_conv=_pos(c, "mamba_d_conv", "conv_kernel", default=4, hi=1024),
+                dt_rank=_pos(c, "mamba_dt_rank", "time_step_rank", default=-(-hidden // 16)),
             )
-    conv = ShortConv(_int(c, "conv_L_cache", default=3)) if CONV in kinds else None
+    conv = ShortConv(_pos(c, "conv_L_cache", default=3, hi=1024)) if CONV in kinds else None
 
     rope = c.get("rope_scaling") or c.get("rope_parameters") or {}
     rope_type = rope.get("rope_type") or rope.get("type") if isinstance(rope, Mapping) else None
@@ -321,7 +348,7 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
         head_dim=head_dim,
         vocab=vocab,
         context=context,
-        tied_embeddings=bool(tied),
+        tied_embeddings=tied,
         layer_kinds=kinds,
         sliding_window=window,
         moe=moe,
@@ -330,7 +357,7 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
         linear=linear,
         mamba=mamba,
         conv=conv,
-        qkv_bias=mt in ("qwen2", "qwen2_moe", "qwen2_5_vl", "qwen2_vl") or bool(c.get("attention_bias")),
+        qkv_bias=mt in ("qwen2", "qwen2_moe", "qwen2_5_vl", "qwen2_vl") or _bool(c, "attention_bias"),
         output_bias=mt == "gpt_oss",
         qk_norm=mt in _QK_NORM,
         attn_sinks=mt == "gpt_oss",
@@ -339,7 +366,8 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
         rope_freqs=rope_type == "llama3",
         ffn_gated=mt not in _UNGATED_FFN,
         ffn_on_mixer_layers=mt not in ("nemotron_h",),
-        mtp_layers=_int(c, "num_nextn_predict_layers", "mtp_num_hidden_layers", default=1 if mt == "qwen3_next" else 0),
+        mtp_layers=_int(c, "num_nextn_predict_layers", "mtp_num_hidden_layers", default=1 if mt == "qwen3_next" else 0,
+                        hi=MAX_LAYERS),
         mtp_copies_embeddings=mt in ("deepseek_v3", "kimi_k2"),
         dense_ff=dense_ff if moe is not None else 0,
         tokenizer="spm" if mt in _SPM or vocab <= 32768 else "bpe",
