@@ -242,11 +242,12 @@ def _check_attention(heads: int, kv_heads: int, hidden: int, head_dim: int, expl
     if heads == 0:
         raise ConfigError("num_attention_heads")
     if not 1 <= kv_heads <= heads or heads % kv_heads:
-        raise ConfigError("num_key_value_heads", f"must divide num_attention_heads ({heads}), not be {kv_heads}")
+        raise ConfigError("num_key_value_heads", f"({kv_heads}) must divide num_attention_heads ({heads})")
     if explicit_head_dim and head_dim == 0:
         raise ConfigError("head_dim", "must be at least 1, not 0")
     if not explicit_head_dim and hidden % heads:
-        raise ConfigError("head_dim", f"is missing, and hidden_size {hidden} is not a multiple of {heads} heads")
+        raise ConfigError("hidden_size", f"({hidden}) is not a multiple of num_attention_heads ({heads}), "
+                                         "and there is no head_dim")
 
 
 def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
