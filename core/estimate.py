@@ -95,13 +95,22 @@ def per_gpu_bytes(a: Architecture, m: Memory) -> int:
     tp = max(1, n // pp)
     layers = max(1, a.layers)
     stage = -(-layers // pp)  # layers on the largest pipeline stage
-    weights = -(-m.weights_bytes * stage // (layers * tp))
+    weights = weights_per_gpu(a, m.weights_bytes, tp, pp)
     kv_stage = -(-m.kv_bytes * stage // layers)
     if a.mla is not None:
         kv_share = kv_stage
     else:
         kv_share = -(-kv_stage // min(tp, max(1, a.kv_heads)))
     return weights + kv_share + m.overhead_bytes // n
+
+
+def weights_per_gpu(a: Architecture, weights_bytes: int, tp: int = 1, pp: int = 1) -> int:
+    """The weights one GPU holds: split evenly over the `tp` GPUs of a tensor-parallel group,
+    and over `pp` pipeline stages by layers (the largest stage has ceil(layers / pp) of them;
+    non-layer tensors are spread the same way)."""
+    layers = max(1, a.layers)
+    stage = -(-layers // max(1, pp))
+    return -(-weights_bytes * stage // (layers * max(1, tp)))
 
 
 def gpus_on(hw: Hardware, s: Settings) -> int:

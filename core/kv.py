@@ -64,21 +64,46 @@ def kv_width(a: Architecture) -> int:
     return 2 * a.kv_heads * a.head_dim
 
 
-def state_elements(a: Architecture, kind: str) -> int:
-    """Elements of one sequence's recurrent state in one layer of `kind`."""
+def kv_heads_per_gpu(a: Architecture, tp: int) -> int:
+    """KV heads one GPU of a `tp`-way tensor-parallel group keeps (vLLM and SGLang): the heads
+    are split, and replicated once there are more GPUs than heads; an MLA latent is one
+    "head" that every GPU keeps whole."""
+    if a.mla is not None:
+        return 1
+    return max(1, a.kv_heads // max(1, tp))
+
+
+def kv_width_per_gpu(a: Architecture, tp: int) -> int:
+    """Cached elements per token per attention layer on one GPU of a `tp`-way group."""
+    if a.mla is not None:
+        return kv_width(a)
+    return 2 * kv_heads_per_gpu(a, tp) * a.head_dim
+
+
+def state_parts(a: Architecture, kind: str) -> tuple[int, int]:
+    """(convolution elements, recurrent-state elements) of one sequence in one layer of `kind`.
+
+    Kept apart because servers store them differently (vLLM: the convolution window in the
+    model's dtype, the recurrent state in F32); llama.cpp keeps both in F32.
+    """
     if kind == LINEAR and a.linear is not None:
         la = a.linear
         conv_channels = 2 * la.key_heads * la.key_head_dim + la.value_heads * la.value_head_dim
-        return (la.conv_kernel - 1) * conv_channels + la.value_heads * la.key_head_dim * la.value_head_dim
+        return (la.conv_kernel - 1) * conv_channels, la.value_heads * la.key_head_dim * la.value_head_dim
     if kind == MAMBA and a.mamba is not None:
         m = a.mamba
         if m.version == 1:
-            return (m.d_conv - 1) * m.d_inner + m.d_inner * m.d_state
+            return (m.d_conv - 1) * m.d_inner, m.d_inner * m.d_state
         conv_channels = m.d_inner + 2 * m.n_groups * m.d_state
-        return (m.d_conv - 1) * conv_channels + m.d_inner * m.d_state
+        return (m.d_conv - 1) * conv_channels, m.d_inner * m.d_state
     if kind == CONV and a.conv is not None:
-        return (a.conv.l_cache - 1) * a.hidden
-    return 0
+        return (a.conv.l_cache - 1) * a.hidden, 0
+    return 0, 0
+
+
+def state_elements(a: Architecture, kind: str) -> int:
+    """Elements of one sequence's recurrent state in one layer of `kind`."""
+    return sum(state_parts(a, kind))
 
 
 @lru_cache(maxsize=1024)

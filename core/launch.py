@@ -18,14 +18,16 @@ the flag lists, with the commit each was read from):
   with --tp-size, --pp-size, --nnodes/--node-rank/--dist-init-addr, --context-length,
   --mem-fraction-static, --kv-cache-dtype fp8_e4m3, --quantization fp8, --dtype,
   --max-running-requests.
+
+On a target GPU the server commands are sized by core.serving: the memory fraction the pool
+was computed with, and as many concurrent sequences as the pool holds at the full context.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vramtui.core.arch import Architecture
 from vramtui.core.estimate import (
@@ -34,8 +36,6 @@ from vramtui.core.estimate import (
     ParallelPlan,
     Settings,
     fit_on,
-    memory,
-    per_gpu_bytes,
     plan_needed,
     plan_settings,
     valid_tp_sizes,
@@ -43,6 +43,18 @@ from vramtui.core.estimate import (
 from vramtui.core.hardware import APPLE, Hardware
 from vramtui.core.offload import DEFAULT_RAM_BANDWIDTH_GBPS, OffloadPlan, offload_plan
 from vramtui.core.quantization import Quantization
+from vramtui.core.serving import (
+    DEFAULT_ENGINE,
+    DEFAULT_GPU_MEMORY_UTILIZATION,
+    EngineOptions,
+    SglangPool,
+    VllmPool,
+    server_kv_dtype,
+    sglang_pool,
+    utilization_that_starts,
+    vllm_pool,
+)
+from vramtui.core.units import GIB
 
 LLAMA_CPP = "llama.cpp"
 OLLAMA = "ollama"
@@ -50,8 +62,6 @@ VLLM = "vllm"
 SGLANG = "sglang"
 TOOLS = (LLAMA_CPP, OLLAMA, VLLM, SGLANG)
 
-DEFAULT_MEMORY_FRACTION = 0.90  # vLLM's default --gpu-memory-utilization
-MAX_MEMORY_FRACTION = 0.98
 SGLANG_DIST_PORT = 5000  # any free port on the first node
 
 # The KV cache types each tool has (ours -> theirs). llama.cpp's list: README's --cache-type-k.
@@ -71,6 +81,14 @@ _METHODS = {
 
 
 @dataclass(frozen=True)
+class ServerSizing:
+    """How much memory and how many sequences a vLLM or SGLang command asks for."""
+
+    memory_fraction: float | None = None  # --gpu-memory-utilization / --mem-fraction-static; None: the tool's default
+    max_sequences: int = 0  # --max-num-seqs / --max-running-requests; 0: the tool's default
+
+
+@dataclass(frozen=True)
 class LaunchSpec:
     """Everything the commands depend on, as plain values."""
 
@@ -84,7 +102,8 @@ class LaunchSpec:
     pp: int = 1
     layers: int = 0  # repeating layers; llama.cpp counts one more (the output layer)
     gpu_layers: int | None = None  # -ngl for a partial offload; None: every layer on the GPU
-    memory_fraction: float = DEFAULT_MEMORY_FRACTION
+    vllm: ServerSizing = ServerSizing(DEFAULT_GPU_MEMORY_UTILIZATION)
+    sglang: ServerSizing = ServerSizing()
     gguf_repo: str | None = None  # a repo holding GGUF files of this model, if known
     gguf_path: str | None = None  # the local GGUF file the model was read from, if any
     checkpoint_format: str | None = None  # quant_method of the repo's own weights (config.json)
@@ -339,13 +358,17 @@ def server_command(spec: LaunchSpec, tool: str) -> LaunchCommand:
     node_args, node_notes = _multi_node(spec, tool)
     argv += node_args
     notes += node_notes
-    argv += [f.context, str(spec.context), f.memory_fraction, f"{spec.memory_fraction:.2f}"]
-    if spec.kv_type not in ("f16", "bf16", "f32"):
+    sizing = spec.vllm if tool == VLLM else spec.sglang
+    argv += [f.context, str(spec.context)]
+    if sizing.memory_fraction is not None:
+        argv += [f.memory_fraction, f"{sizing.memory_fraction:.2f}"]
+    if server_kv_dtype(spec.kv_type) == "fp8":
         argv += [f.kv_dtype, f.fp8_kv]
         if spec.kv_type not in ("fp8", "q8_0"):
             notes.append(f"{f.runtime}'s smallest KV cache is fp8 (1 byte per value): more memory than {spec.kv_type}.")
-    if spec.sequences > 1:
-        argv += [f.max_sequences, str(spec.sequences)]
+    sequences = sizing.max_sequences or (spec.sequences if spec.sequences > 1 else 0)
+    if sequences:
+        argv += [f.max_sequences, str(sequences)]
     return LaunchCommand(tool, (tuple(argv),), tuple(notes))
 
 
@@ -372,6 +395,50 @@ class Launch:
     offload: OffloadPlan | None
     commands: dict[str, LaunchCommand]
     fit: str  # the plan's fit state on its GPUs: fits, tight or no
+    vllm: VllmPool | None = None  # vLLM's KV pool on each GPU of the plan (None: no discrete GPU target)
+    sglang: SglangPool | None = None  # SGLang's, likewise (None also when SGLang cannot load the quant)
+
+
+def _size_vllm(
+    a: Architecture, q: Quantization, s: Settings, hw: Hardware, plan: ParallelPlan, engine: EngineOptions
+) -> tuple[VllmPool, list[str]]:
+    """vLLM's pool for the plan, and what to tell the user about it. Without a utilization from
+    the user, vLLM's default is raised (up to 0.98) when one request would not fit at it."""
+    notes: list[str] = []
+    options = engine
+    if engine.gpu_memory_utilization is None:
+        needed = utilization_that_starts(a, q, hw, s.context, s.kv_type, plan.tp, plan.pp, engine)
+        if needed is not None and needed > DEFAULT_GPU_MEMORY_UTILIZATION:
+            options = replace(engine, gpu_memory_utilization=needed)
+            notes.append(
+                f"--gpu-memory-utilization {needed:.2f}, not vLLM's default "
+                f"{DEFAULT_GPU_MEMORY_UTILIZATION:.2f}: at the default one request of {s.context:,} tokens "
+                "does not fit its KV cache."
+            )
+    pool = vllm_pool(a, q, hw, s.context, s.kv_type, plan.tp, plan.pp, options)
+    if not pool.starts:
+        longest = pool.max_model_len_that_starts
+        need = pool.layout.blocks_per_request(s.context) * pool.layout.bytes_per_block
+        notes.append(
+            f"vLLM would refuse to start: one request of {s.context:,} tokens needs {need / GIB:.2f} GiB of "
+            f"KV cache per GPU and {max(0, pool.kv_cache_bytes) / GIB:.2f} GiB is left"
+            + (f"; --max-model-len {longest} starts." if longest else "; not even a short request fits.")
+        )
+    elif s.sequences > pool.max_num_seqs_that_fit:
+        notes.append(
+            f"--max-num-seqs {pool.max_num_seqs_that_fit}: the KV cache holds {pool.max_concurrency:.2f} requests "
+            f"of {s.context:,} tokens; more wait in the queue."
+        )
+    return pool, notes
+
+
+def _sglang_notes(pool: SglangPool, s: Settings) -> list[str]:
+    if pool.max_running_requests >= 1:
+        return []
+    return [
+        f"SGLang's pool holds {pool.kv_cache_tokens:,} tokens with --mem-fraction-static "
+        f"{pool.mem_fraction_static:.2f}: not one request of {s.context:,} tokens."
+    ]
 
 
 def _largest_tp(a: Architecture, n: int) -> int:
@@ -392,6 +459,7 @@ def launch(
     checkpoint_repo: str | None = None,
     ram_bandwidth_gbps: float = DEFAULT_RAM_BANDWIDTH_GBPS,
     ram_bytes: int | None = None,
+    engine: EngineOptions = DEFAULT_ENGINE,
 ) -> Launch:
     """Plan the selection on `hw` (None: no target, `s.gpus` GPUs assumed) and write its commands.
 
@@ -439,17 +507,16 @@ def launch(
                 )
     if state == NO:
         server_notes.append("The model does not fit this plan's GPUs at this context.")
-    fraction = DEFAULT_MEMORY_FRACTION
-    if hw is not None:
-        m = memory(a, q, plan_settings(s, plan))
-        per_gpu_memory = hw.usable_bytes if hw.is_unified else hw.memory_bytes
-        if per_gpu_memory > 0:
-            need = per_gpu_bytes(a, m) / per_gpu_memory
-            # Enough for the estimate plus 2 % slack; vLLM fills the rest with more KV cache.
-            fraction = min(
-                MAX_MEMORY_FRACTION,
-                max(DEFAULT_MEMORY_FRACTION, math.ceil(need * 100) / 100 + 0.02),
-            )
+    vllm = sglang = None
+    vllm_sizing = ServerSizing(engine.gpu_memory_utilization or DEFAULT_GPU_MEMORY_UTILIZATION)
+    sglang_sizing = ServerSizing(engine.mem_fraction_static)
+    own_notes: dict[str, list[str]] = {VLLM: [], SGLANG: []}
+    if hw is not None and not hw.is_unified:
+        vllm, own_notes[VLLM] = _size_vllm(a, q, s, hw, plan, engine)
+        vllm_sizing = ServerSizing(vllm.utilization, vllm.max_num_seqs_that_fit)
+        sglang = sglang_pool(a, q, hw, s.context, s.kv_type, plan.tp, plan.pp, engine)
+        sglang_sizing = ServerSizing(sglang.mem_fraction_static, sglang.max_running_requests)
+        own_notes[SGLANG] = _sglang_notes(sglang, s)
     spec = LaunchSpec(
         hf_repo=hf_repo,
         quant=q.name,
@@ -461,7 +528,8 @@ def launch(
         pp=plan.pp,
         layers=a.layers,
         gpu_layers=offload.gpu_layers if offload else None,
-        memory_fraction=fraction,
+        vllm=vllm_sizing,
+        sglang=sglang_sizing,
         gguf_repo=gguf_repo,
         gguf_path=gguf_path,
         checkpoint_format=checkpoint_format,
@@ -472,6 +540,10 @@ def launch(
     commands = launch_commands(spec)
     for tool in (VLLM, SGLANG):
         c = commands[tool]
-        if c.available and server_notes:
-            commands[tool] = LaunchCommand(c.tool, c.argv, c.notes + tuple(server_notes))
-    return Launch(spec, plan, offload, commands, state)
+        notes = tuple(server_notes) + tuple(own_notes[tool])
+        if c.available and notes:
+            commands[tool] = LaunchCommand(c.tool, c.argv, c.notes + notes)
+    # a pool is only an answer where the tool can load the quantization
+    vllm = vllm if commands[VLLM].available else None
+    sglang = sglang if commands[SGLANG].available else None
+    return Launch(spec, plan, offload, commands, state, vllm, sglang)

@@ -71,12 +71,20 @@ def hardware_class(hw: Hardware) -> str:
     return "unified"
 
 
-def active_weight_bytes(a: Architecture, w: WeightsBreakdown) -> int:
-    """Weight bytes read to produce one token."""
+def active_weight_bytes(a: Architecture, w: WeightsBreakdown, sequences: int = 1) -> int:
+    """Weight bytes read in one decode step of `sequences` sequences (one token each).
+
+    Every tensor is read once per step, however many sequences share it; of an MoE layer's
+    routed experts, those that at least one sequence's token picks: a fraction
+    1 − (1 − active/experts)^sequences of them (active/experts for one sequence).
+    """
     read = w.tensor_bytes + w.extra_bytes - w.embedding_bytes
     if a.moe is not None and w.expert_bytes:
         read -= w.expert_bytes
-        read += w.expert_bytes * a.moe.active // a.moe.experts
+        if sequences <= 1:
+            read += w.expert_bytes * a.moe.active // a.moe.experts
+        else:
+            read += int(w.expert_bytes * (1 - (1 - a.moe.active / a.moe.experts) ** sequences))
     return read
 
 

@@ -25,6 +25,7 @@ from vramtui.core.estimate import (
 )
 from vramtui.core.hardware import Hardware
 from vramtui.core.quantization import Quantization
+from vramtui.core.serving import EngineOptions
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Selection:
     gpus: int = 1
     target: str | None = None  # a GPU or device id
     all_quants: bool = False
+    # vLLM's --gpu-memory-utilization and --max-num-batched-tokens (None: vLLM's defaults)
+    gpu_memory_utilization: float | None = None
+    max_num_batched_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,11 @@ def published_repo(model: ModelEntry, repos: tuple[RepoEntry, ...], quant: str) 
     return min(held, key=lambda r: (rank.get(_owner(r.repo), 9), r.repo.lower()), default=None)
 
 
+def engine_options(sel: Selection) -> EngineOptions:
+    """The server flags the selection sets (the rest are the engines' defaults)."""
+    return EngineOptions(sel.gpu_memory_utilization, sel.max_num_batched_tokens)
+
+
 def launch_for(ans: Answer):  # -> core.launch.Launch
     """The launch plan for the selection: tensor-parallel/offload plan and each runtime's command.
 
@@ -185,4 +194,4 @@ def launch_for(ans: Answer):  # -> core.launch.Launch
     gguf_repo = repo.repo if repo is not None and repo.kind == "gguf" else None
     checkpoint = repo.repo if repo is not None and repo.kind != "gguf" else None
     return launch(m.architecture, q, ans.settings, hw, m.hf_repo, checkpoint_format=fmt, gguf_path=path,
-                  gguf_repo=gguf_repo, checkpoint_repo=checkpoint)
+                  gguf_repo=gguf_repo, checkpoint_repo=checkpoint, engine=engine_options(ans.selection))

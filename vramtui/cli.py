@@ -16,21 +16,46 @@ from vramtui.catalog.loader import Catalog
 from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts, target_texts
 from vramtui.core.errors import UsageError, VramtuiError
 from vramtui.core.kv import KV_TYPES
+from vramtui.core.serving import SGLANG_VERSION, VLLM_VERSION
 from vramtui.format import FIT_STYLE, gb, gib, one_line, params, short_ctx
-from vramtui.parse import MAX, MAX_GPUS, MAX_SEQUENCES, parse_context, parse_count
+from vramtui.parse import (
+    MAX,
+    MAX_BATCHED_TOKENS,
+    MAX_GPUS,
+    MAX_SEQUENCES,
+    MAX_USERS,
+    parse_context,
+    parse_count,
+    parse_fraction,
+    parse_rate,
+)
 from vramtui.resolve import find_model, find_quant, find_target, user_catalog
+from vramtui.serving import (
+    INTERACTIVE_TOKENS_PER_SECOND,
+    Serving,
+    concurrency_sentence,
+    serving_for,
+    sglang_formula,
+    step_formula,
+    vllm_formula,
+)
 
 
-def _count(name: str, hi: int) -> Callable[[str], int]:
-    """An argparse type: a whole number between 1 and `hi` (argparse prints the one-line error)."""
+def _checked(check: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type from one of vramtui.parse's checks (argparse prints the one-line error)."""
 
-    def parse(text: str) -> int:
+    def parse(text: str) -> Any:
         try:
-            return parse_count(name, text, hi)
+            return check(text)
         except UsageError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
 
     return parse
+
+
+def _count(name: str, hi: int) -> Callable[[str], int]:
+    """An argparse type: a whole number between 1 and `hi`."""
+    return _checked(lambda text: parse_count(name, text, hi))
 
 
 def catalog_from(args: argparse.Namespace) -> Catalog:
@@ -45,14 +70,17 @@ def selection_from(cat: Catalog, args: argparse.Namespace) -> Selection:
         context = model.architecture.context
     target = find_target(cat, args.gpu).id if args.gpu else None
     return Selection(
-        model.id, quant, context, args.kv_type, args.sequences, args.gpus, target, args.all_quants
+        model.id, quant, context, args.kv_type, args.sequences, args.gpus, target, args.all_quants,
+        args.gpu_memory_utilization, args.max_num_batched_tokens,
     )
 
 
 # ---------------------------------------------------------------- JSON
 
 
-def estimate_json(ans: Answer) -> dict[str, Any]:
+def estimate_json(ans: Answer, sv: Serving | None = None) -> dict[str, Any]:
+    """The estimate as JSON; with a target, `sv` (serving_for's answer, or None where neither
+    server runs) becomes "serving"."""
     m = ans.model
     out: dict[str, Any] = {
         "model": {
@@ -107,7 +135,52 @@ def estimate_json(ans: Answer) -> dict[str, Any]:
             "prefill_tokens_per_second": round(t.prefill_tokens_per_second, 1),
             "max_context": longest_context(ans),
         }
+        out["serving"] = serving_json(sv)
     out.update(launch_json(ans))
+    return out
+
+
+def serving_json(sv: Serving | None) -> dict[str, Any] | None:
+    """"serving": each engine's pool per GPU, throughput against concurrency, the inverse questions."""
+    if sv is None:
+        return None
+    v, g = sv.vllm, sv.sglang
+    out: dict[str, Any] = {"gpus": sv.gpus, "tp": sv.launch.plan.tp, "pp": sv.launch.plan.pp,
+                           "max_model_len": sv.context}
+    out["vllm"] = None if v is None else {
+        "version": VLLM_VERSION, "per_gpu": True,
+        "total_bytes": v.total_bytes, "gpu_memory_utilization": v.utilization,
+        "usable_bytes": v.usable_bytes, "weights_bytes": v.weights_bytes,
+        "activation_bytes": v.activation_bytes, "non_torch_bytes": v.non_torch_bytes,
+        "cuda_graph_bytes": v.cuda_graph_bytes, "kv_cache_bytes": v.kv_cache_bytes,
+        "kv_cache_tokens": v.kv_cache_tokens, "max_concurrency": round(v.max_concurrency, 2),
+        "starts": v.starts, "max_model_len_that_starts": v.max_model_len_that_starts,
+        "block_size": v.layout.block_size, "num_blocks": v.num_blocks,
+        "max_num_batched_tokens": v.max_num_batched_tokens, "max_num_seqs": v.max_num_seqs_that_fit,
+    }
+    out["sglang"] = None if g is None else {
+        "version": SGLANG_VERSION, "per_gpu": True,
+        "total_bytes": g.total_bytes, "mem_fraction_static": g.mem_fraction_static,
+        "usable_bytes": g.usable_bytes, "weights_bytes": g.weights_bytes,
+        "kv_cache_bytes": g.kv_cache_bytes, "kv_cache_tokens": g.kv_cache_tokens,
+        "max_concurrency": round(g.max_concurrency, 2), "starts": g.starts,
+        "max_model_len_that_starts": g.max_model_len_that_starts,
+        "max_running_requests": g.max_running_requests,
+    }
+    out["throughput"] = [
+        {"sequences": d.sequences, "per_request_tokens_per_second": round(d.per_request_tokens_per_second, 1),
+         "aggregate_tokens_per_second": round(d.aggregate_tokens_per_second, 1), "bound": d.bound}
+        for d in sv.curve
+    ]
+    out["min_tokens_per_second"] = sv.min_tokens_per_second
+    out["max_concurrency_at_min_tokens_per_second"] = sv.at_rate
+    if sv.users is not None:
+        u = sv.users_plan
+        out["users"] = {"users": sv.users, "gpus": None if u is None else u.gpus,
+                        "tp": None if u is None else u.plan.tp, "pp": None if u is None else u.plan.pp,
+                        "replicas": None if u is None else u.replicas,
+                        "per_request_tokens_per_second":
+                            None if u is None else round(u.speed.per_request_tokens_per_second, 1)}
     return out
 
 
@@ -146,7 +219,7 @@ def launch_json(ans: Answer) -> dict[str, Any]:
 TOP_TARGETS = 12
 
 
-def render_estimate(ans: Answer) -> None:
+def render_estimate(ans: Answer, sv: Serving | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -198,6 +271,7 @@ def render_estimate(ans: Answer) -> None:
     )
     if target:
         _render_plan(con, ans)
+        _render_serving(con, sv)
     for label, rows in (("GPUs", ans.gpus), ("devices", ans.devices)):
         runnable = ans.runnable(rows)
         con.print(f"\n[bold]{len(runnable)} of {len(rows)} {label}[/] can run it at {sel.quant}")
@@ -254,6 +328,31 @@ def _render_plan(con: Any, ans: Answer) -> None:
             con.print(f"[dim]{tool:9} {c['notes'][0] if c['notes'] else 'not available'}[/]")
 
 
+def _render_serving(con: Any, sv: Serving | None) -> None:
+    """vLLM's and SGLang's pools per GPU with their formulas, and decode speed as requests share them."""
+    if sv is None:
+        return
+    con.print(f"\n[bold]Serving[/] at --max-model-len {sv.context:,}: {concurrency_sentence(sv)}")
+    terms = [*(vllm_formula(sv.vllm) if sv.vllm else ()), *((sglang_formula(sv.sglang),) if sv.sglang else ())]
+    if sv.curve:
+        terms += step_formula(sv.curve[-1], sv.hardware.name)
+    for what, how in terms:
+        con.print(f"  [dim]{what:13}[/] {how}", soft_wrap=True)
+    if sv.curve:
+        con.print("  " + " · ".join(f"{d.sequences}: {d.per_request_tokens_per_second:,.0f} tok/s each, "
+                                    f"{d.aggregate_tokens_per_second:,.0f} in all" for d in sv.curve), soft_wrap=True)
+    con.print(f"  At ≥ {sv.min_tokens_per_second:g} tok/s each: {sv.at_rate} concurrent requests of "
+              f"{sv.context:,} tokens.")
+    if sv.users is not None:
+        u = sv.users_plan
+        if u is None:
+            con.print(f"  {sv.users:,} users at {sv.context:,} tokens: no plan of up to 1,024 × {sv.hardware.name}.")
+        else:
+            how = f"{u.replicas} × TP {u.plan.tp}" + (f" × PP {u.plan.pp}" if u.plan.pp > 1 else "")
+            con.print(f"  {sv.users:,} users at {sv.context:,} tokens: {u.gpus} × {sv.hardware.name} ({how}), "
+                      f"{u.speed.per_request_tokens_per_second:,.0f} tok/s each.")
+
+
 def render_list(table: str, entries: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -281,10 +380,11 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     cat = catalog_from(args)
     sel = selection_from(cat, args)
     ans = answer(Resolved(cat), sel)
+    sv = serving_for(ans, args.min_tokens_per_second, args.users) if sel.target else None
     if args.json:
-        print(json.dumps(estimate_json(ans), indent=2))
+        print(json.dumps(estimate_json(ans, sv), indent=2))
         return 0
-    render_estimate(ans)
+    render_estimate(ans, sv)
     return 0
 
 
@@ -346,6 +446,15 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--sequences", "-s", type=_count("--sequences", MAX_SEQUENCES), default=1,
                    help="concurrent sequences (default 1)")
     e.add_argument("--all-quants", action="store_true", help="list every quantization, not only the common ones")
+    e.add_argument("--gpu-memory-utilization", metavar="U", type=_checked(lambda t: parse_fraction(
+        "--gpu-memory-utilization", t)), help="vLLM's share of each GPU's memory (default 0.92)")
+    e.add_argument("--max-num-batched-tokens", metavar="B", type=_count("--max-num-batched-tokens",
+                   MAX_BATCHED_TOKENS), help="vLLM's tokens per engine step (default: vLLM's for the GPU)")
+    e.add_argument("--users", type=_count("--users", MAX_USERS),
+                   help="with --gpu: the fewest of that GPU that serve this many concurrent requests")
+    e.add_argument("--min-tokens-per-second", metavar="T", default=INTERACTIVE_TOKENS_PER_SECOND,
+                   type=_checked(lambda t: parse_rate("--min-tokens-per-second", t)),
+                   help=f"with --gpu: the speed each request keeps (default {INTERACTIVE_TOKENS_PER_SECOND:g})")
     e.add_argument("--json", action="store_true", help="print JSON")
     e.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
     e.set_defaults(func=cmd_estimate)

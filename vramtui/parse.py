@@ -10,6 +10,9 @@ from vramtui.core.errors import UsageError
 MAX_CONTEXT = 100_000_000
 MAX_GPUS = 1024
 MAX_SEQUENCES = 4096
+MAX_BATCHED_TOKENS = 1 << 20
+MAX_USERS = 1_000_000
+MAX_TOKENS_PER_SECOND = 100_000.0
 MAX = -1  # parse_context's answer to "max": the model's own maximum, resolved by the caller
 
 
@@ -35,4 +38,26 @@ def parse_count(name: str, text: str, hi: int) -> int:
         raise UsageError(f"{name} must be a whole number, not {text!r}") from None
     if not 1 <= value <= hi:
         raise UsageError(f"{name} must be between 1 and {hi}")
+    return value
+
+
+def parse_fraction(name: str, text: str) -> float:
+    """A share of GPU memory for option `name`: more than 0, at most 1 ('0.9'). UsageError otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{name} must be a number such as 0.9, not {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= 1):
+        raise UsageError(f"{name} must be more than 0 and at most 1 (e.g. 0.9), not {text!r}")
+    return value
+
+
+def parse_rate(name: str, text: str) -> float:
+    """Tokens per second for option `name`: more than 0 and at most MAX_TOKENS_PER_SECOND."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{name} must be a number of tokens per second, not {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_TOKENS_PER_SECOND):
+        raise UsageError(f"{name} must be more than 0 and at most {MAX_TOKENS_PER_SECOND:,.0f} tokens per second")
     return value
