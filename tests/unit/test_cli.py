@@ -124,3 +124,14 @@ def test_a_mac_is_found_by_chip_and_memory_whatever_the_chassis() -> None:
 def test_list_queries_take_several_words() -> None:
     d = json.loads(run("devices", "m4", "pro", "--json").stdout)
     assert d and all("M4 Pro" in x["name"] for x in d[:3])
+
+
+def test_version_comes_from_the_installed_metadata_without_heavy_imports() -> None:
+    """`vramtui --version` prints the metadata's version before importing argparse, the catalog or the core."""
+    code = ("import sys, importlib; import vramtui.__main__ as m; m.main(['--version']); "
+            "heavy = [k for k in sys.modules if k.startswith(('argparse', 'importlib.metadata', 'vramtui.c'))]; "
+            "assert not heavy, heavy; print(importlib.import_module('importlib.metadata').version('vramtui'))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    printed, metadata = r.stdout.splitlines()
+    assert printed == f"vramtui {metadata}"
