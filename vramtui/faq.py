@@ -31,6 +31,14 @@ from vramtui.core.launch import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchC
 from vramtui.core.overhead import LOGITS_BYTES, MASK_BYTES
 from vramtui.core.units import GB, GIB
 from vramtui.format import FIT_WORDS, bytes_per_element, duration, gb, gib, short_ctx, tokens, tps
+from vramtui.serving import (
+    Serving,
+    concurrency_sentence,
+    serving_for,
+    sglang_formula,
+    step_formula,
+    vllm_formula,
+)
 
 TOOL_NAMES = {LLAMA_CPP: "llama.cpp", OLLAMA: "Ollama", VLLM: "vLLM", SGLANG: "SGLang"}
 PROMPT_TOKENS = 1000  # "a typical prompt" for time to first token
@@ -634,6 +642,51 @@ def q_command(c: _Ctx, commands: Sequence[LaunchCommand]) -> FaqItem:
     return FaqItem("command", question, text, tuple(formula))
 
 
+def _no_serving(c: _Ctx) -> str:
+    """Why there are no vLLM/SGLang figures for the selection."""
+    t = c.target
+    if t is None:
+        return "Choose a target GPU to see the KV cache vLLM and SGLang allocate on it."
+    if t.estimate.hardware.is_unified:
+        return f"vLLM and SGLang serve from NVIDIA and AMD GPUs; {t.entry.name} is not one they size this way."
+    return f"Neither vLLM nor SGLang loads {c.quant}; choose BF16, FP8 or AWQ/GPTQ INT4 to serve it."
+
+
+def q_concurrency(c: _Ctx, sv: Serving | None) -> FaqItem:
+    question = "How many concurrent requests can a server hold?"
+    if sv is None:
+        return FaqItem("concurrency", question, _no_serving(c))
+    question = f"How many concurrent requests on {sv.hardware.name}?"
+    text = f"At --max-model-len {sv.context:,}: {concurrency_sentence(sv)}"
+    if sv.curve:
+        text += f" Keeping ≥ {sv.min_tokens_per_second:g} tok/s each: {sv.at_rate} requests."
+    if sv.vllm is not None:
+        text += (" vLLM gives its KV cache what --gpu-memory-utilization leaves after the weights, the peak of"
+                 f" its profiling run and its CUDA graphs, in blocks of {sv.vllm.layout.block_size:,} tokens.")
+    formula: list[Term] = [*(vllm_formula(sv.vllm) if sv.vllm else ())]
+    if sv.sglang is not None:
+        formula.append(sglang_formula(sv.sglang))
+    return FaqItem("concurrency", question, text, tuple(formula))
+
+
+def q_throughput(c: _Ctx, sv: Serving | None) -> FaqItem:
+    question = "How fast is each request when many share the server?"
+    if sv is None or not sv.curve:
+        return FaqItem("throughput", question, _no_serving(c) if sv is None
+                       else "Not one request of this context fits the server's KV cache.")
+    one, full = sv.curve[0], sv.curve[-1]
+    text = f"One request decodes at {tps(one.per_request_tokens_per_second)} on {sv.hardware.name}."
+    if full.sequences > 1:
+        text += (f" With {full.sequences} (all the KV cache holds at {tokens(sv.context)}), each gets "
+                 f"{tps(full.per_request_tokens_per_second)} and together {tps(full.aggregate_tokens_per_second)}:"
+                 " a step reads the weights once for every sequence, so sharing is cheap until the KV reads"
+                 f" or the FLOPs catch up ({full.bound}-bound here).")
+    bars = tuple(Bar(str(d.sequences), d.per_request_tokens_per_second, tps(d.per_request_tokens_per_second),
+                     selected=d is full) for d in sv.curve)
+    chart = Chart(f"Decode speed per request by concurrent requests at {short_ctx(sv.context)}", bars)
+    return FaqItem("throughput", question, text, step_formula(full, sv.hardware.name), chart)
+
+
 # ---------------------------------------------------------------- launch commands
 
 
@@ -648,10 +701,13 @@ def commands_of(plan: Launch) -> tuple[LaunchCommand, ...]:
 def build_faq(res: Resolved, ans: Answer) -> Faq:
     """Every FAQ item for `ans` (computed with `res`'s core values), in the order the app shows them."""
     c = _Ctx(res, ans)
-    commands = commands_of(launch_for(ans))
+    plan = launch_for(ans)
+    commands = commands_of(plan)
+    sv = serving_for(ans, plan=plan) if ans.selection.target else None
     items = (
         q_memory(c), q_best_quant(c), q_mac(c), q_local(c), q_speed(c), q_download(c),
-        q_longest_context(c), q_gpu_count(c), q_first_token(c), q_step_up(c), q_command(c, commands),
+        q_longest_context(c), q_gpu_count(c), q_concurrency(c, sv), q_throughput(c, sv), q_first_token(c),
+        q_step_up(c), q_command(c, commands),
     )
     return Faq(items, commands)
 

@@ -53,11 +53,13 @@ class Serving:
 
 
 def serving_for(
-    ans: Answer, min_tokens_per_second: float = INTERACTIVE_TOKENS_PER_SECOND, users: int | None = None
+    ans: Answer, min_tokens_per_second: float = INTERACTIVE_TOKENS_PER_SECOND, users: int | None = None,
+    plan: Launch | None = None,
 ) -> Serving | None:
     """vLLM and SGLang on the selection's target; None without a discrete-GPU target (a Mac or a
-    unified-memory machine) or when neither server can load the quantization."""
-    plan = launch_for(ans)
+    unified-memory machine) or when neither server can load the quantization. `plan` is
+    launch_for(ans), when the caller already has it."""
+    plan = plan or launch_for(ans)
     if plan.vllm is None and plan.sglang is None:
         return None
     target = next(r for r in (*ans.gpus, *ans.devices) if r.id == ans.selection.target)
@@ -101,7 +103,8 @@ def vllm_formula(p: VllmPool) -> tuple[Term, ...]:
         (f"vLLM {VLLM_VERSION}", f"= {p.utilization:.2f} × {_g(p.total_bytes)} GiB (CUDA's total) − weights "
                                  f"{_g(p.weights_bytes)} − activations {_g(p.activation_bytes)} − non-torch "
                                  f"{_g(p.non_torch_bytes)}{graphs} = {_g(p.kv_cache_bytes)} GiB of KV cache per GPU"),
-        ("Block", f"= {lay.block_size:,} tokens × {lay.group_size} layers × {lay.page_bytes // lay.block_size:,} B"
+        ("Block", f"= {lay.block_size:,} tokens × {lay.group_size} layers × "
+                  f"{lay.page_bytes // lay.block_size:,} B a token and layer"
                   f" = {lay.bytes_per_block / MIB:.2f} MiB (KV-cache groups: {kinds})"),
     ]
     if p.kv_cache_bytes > 0:

@@ -37,7 +37,7 @@ def test_every_question_of_the_seed_page_and_the_next_ones_is_answered(res) -> N
     _, faq = faq_for(res)
     ids = [i.id for i in faq.items]
     assert ids[:6] == ["memory", "best-quant", "mac", "local", "speed", "download"]  # the seed's six
-    assert {"max-context", "gpus", "ttft", "step-up", "command"} <= set(ids)
+    assert {"max-context", "gpus", "concurrency", "throughput", "ttft", "step-up", "command"} <= set(ids)
     assert all(i.question and i.answer for i in faq.items)
 
 
@@ -233,6 +233,44 @@ def test_every_kind_of_model_gets_answers_without_error(catalog, res) -> None:
     for i, model_id in enumerate(kinds.values()):
         ans = answer(res, Selection(model_id, target=targets[i % len(targets)]))
         faq = build_faq(res, ans)
-        assert len(faq.items) == 11
+        assert len(faq.items) == 13
         for item in faq.items:
             assert "None" not in item.answer, (model_id, item.id, item.answer)
+
+
+def test_concurrency_answer_is_the_servers_pools(res) -> None:
+    ans, faq = faq_for(res, quant="BF16", context=16000, target="h100-sxm")
+    plan = launch_for(ans)
+    v, g = plan.vllm, plan.sglang
+    item = faq.item("concurrency")
+    assert f"{v.max_concurrency:.2f} requests of {tokens(16000)}" in item.answer
+    assert f"{v.kv_cache_tokens:,} tokens" in item.answer and f"{g.max_concurrency:.2f}" in item.answer
+    lines = dict(item.formula)
+    pool = lines["vLLM 0.33.0"]
+    # the terms shown add up to the pool shown (GiB to two places)
+    terms = [float(x) for x in re.findall(r"(?:weights|activations|non-torch|CUDA graphs) (\d+\.\d+)", pool)]
+    usable = float(re.search(r"0\.92 × (\d+\.\d+) GiB", pool).group(1)) * 0.92
+    assert usable - sum(terms) == pytest.approx(v.kv_cache_bytes / 2**30, abs=0.03)
+    assert f"= {v.kv_cache_bytes / 2**30:.2f} GiB of KV cache per GPU" in pool
+    assert f"{v.num_blocks:,} blocks ÷ 1,000 per request" in lines["Concurrency"]
+    assert f"{g.kv_cache_tokens:,} tokens" in lines["SGLang 0.5.23"]
+
+
+def test_throughput_answer_and_chart_are_the_decode_curve(res) -> None:
+    from vramtui.serving import serving_for
+
+    ans, faq = faq_for(res, quant="BF16", context=16000, target="h100-sxm")
+    sv = serving_for(ans)
+    item = faq.item("throughput")
+    assert [b.label for b in item.chart.bars] == [str(d.sequences) for d in sv.curve]
+    assert [b.value for b in item.chart.bars] == [d.per_request_tokens_per_second for d in sv.curve]
+    full = sv.curve[-1]
+    assert tps(full.aggregate_tokens_per_second) in item.answer
+    assert f"= {full.step_s * 1000:.1f} ms ({full.bound}-bound)" in item.formula[1][1]
+
+
+def test_serving_questions_without_a_gpu_target_say_what_is_missing(res) -> None:
+    _, faq = faq_for(res)
+    assert "Choose a target GPU" in faq.item("concurrency").answer
+    _, mac = faq_for(res, target=next(d for d in res.devices if "mac" in d))
+    assert "NVIDIA and AMD GPUs" in mac.item("throughput").answer
