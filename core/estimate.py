@@ -14,6 +14,7 @@ from vramtui.core.hardware import Hardware
 from vramtui.core.kv import KvBreakdown, kv_cache
 from vramtui.core.overhead import Overhead, OverheadModel, overhead
 from vramtui.core.quantization import Quantization, weights
+from vramtui.core.runtimes import unloadable_reason
 from vramtui.core.speed import Prefill, Speed, active_params, active_weight_bytes, decode_speed, prefill
 from vramtui.core.weights import WeightsBreakdown
 
@@ -299,10 +300,10 @@ def max_context(a: Architecture, q: Quantization, s: Settings, hw: Hardware, sta
 def best_quant(
     a: Architecture, quants: Sequence[Quantization], s: Settings, hw: Hardware, state: str = FITS
 ) -> Quantization | None:
-    """The highest-quality quantization that reaches `state` on `hw`, or None."""
+    """The highest-quality quantization that some runtime loads on `hw` and reaches `state` there, or None."""
     ranked = sorted(quants, key=lambda q: (-q.quality, q.name))
     for q in ranked:
-        if FIT_ORDER[fit_on(a, q, s, hw)] >= FIT_ORDER[state]:
+        if unloadable_reason(q, hw) is None and FIT_ORDER[fit_on(a, q, s, hw)] >= FIT_ORDER[state]:
             return q
     return None
 

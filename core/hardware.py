@@ -10,13 +10,16 @@ GPU = "gpu"
 APPLE = "apple"
 UNIFIED = "unified"
 MULTI_GPU = "multi_gpu"
-KINDS = (GPU, APPLE, UNIFIED, MULTI_GPU)
+CPU = "cpu"  # no GPU: llama.cpp runs the model from system RAM
+KINDS = (GPU, APPLE, UNIFIED, MULTI_GPU, CPU)
 
 # macOS lets the GPU wire only part of unified memory (Metal's recommendedMaxWorkingSetSize).
 # Measured values: 2/3 of RAM up to 36 GB, 3/4 above (see README, "Unified memory").
 APPLE_SMALL_RAM_LIMIT = 36 * GIB
 # After `sudo sysctl iogpu.wired_limit_mb=N` the GPU may take all but what macOS needs.
 APPLE_OS_RESERVE = 8 * GIB
+# A CPU target whose free RAM is unknown keeps this much for the OS and other programs.
+CPU_OS_RESERVE = 4 * GIB
 
 
 def apple_gpu_share(ram_bytes: int) -> int:
@@ -37,12 +40,13 @@ class Hardware:
     bandwidth_gbps: float
     fp16_tflops: float = 0.0
     gpu_count: int = 1
-    gpu_memory_bytes: int = 0  # unified machines with a fixed documented GPU allocation (0: use the rule)
+    gpu_memory_bytes: int = 0  # unified: a fixed documented GPU allocation; CPU: RAM free now (0: use the rule)
     segment: str = ""
 
     @property
     def is_unified(self) -> bool:
-        return self.kind in (APPLE, UNIFIED)
+        """The model lives in the one memory the processor shares with the system (a Mac, a CPU)."""
+        return self.kind in (APPLE, UNIFIED, CPU)
 
     @property
     def usable_bytes(self) -> int:
@@ -51,6 +55,8 @@ class Hardware:
             return apple_gpu_share(self.memory_bytes)
         if self.kind == UNIFIED:
             return self.gpu_memory_bytes or self.memory_bytes
+        if self.kind == CPU:
+            return self.gpu_memory_bytes or max(0, self.memory_bytes - CPU_OS_RESERVE)
         return self.memory_bytes * self.gpu_count
 
     @property

@@ -40,7 +40,7 @@ from vramtui.core.estimate import (
     plan_settings,
     valid_tp_sizes,
 )
-from vramtui.core.hardware import APPLE, Hardware
+from vramtui.core.hardware import APPLE, CPU, Hardware
 from vramtui.core.offload import DEFAULT_RAM_BANDWIDTH_GBPS, OffloadPlan, offload_plan
 from vramtui.core.quantization import Quantization
 from vramtui.core.serving import (
@@ -110,6 +110,8 @@ class LaunchSpec:
     checkpoint_repo: str | None = None  # a published checkpoint already in `quant` (e.g. ORG/MODEL-FP8)
     name: str = ""  # short model name for file and Ollama model names
     local_gpus: int = 1  # GPUs llama.cpp and Ollama use on this one machine
+    no_gpu_server: str = ""  # why vLLM and SGLang cannot serve on the target (a Mac, a CPU); "" when they can
+    cpu_only: bool = False  # no GPU at all: llama.cpp keeps every layer in system RAM
 
     @property
     def gpus(self) -> int:
@@ -166,6 +168,8 @@ def _local_gguf(spec: LaunchSpec) -> str:
 
 def _ngl(spec: LaunchSpec) -> int:
     total = spec.layers + 1
+    if spec.cpu_only:
+        return 0
     return total if spec.gpu_layers is None else max(0, min(spec.gpu_layers, total))
 
 
@@ -191,7 +195,9 @@ def llama_cpp(spec: LaunchSpec) -> LaunchCommand:
             )
     argv += ["-c", str(spec.context * spec.sequences), "-np", str(spec.sequences)]
     argv += ["-ngl", str(_ngl(spec))]
-    if spec.gpu_layers is not None and spec.gpu_layers < spec.layers + 1:
+    if spec.cpu_only:
+        notes.append("No GPU: every layer runs on the CPU from system RAM (-ngl 0).")
+    elif spec.gpu_layers is not None and spec.gpu_layers < spec.layers + 1:
         notes.append(
             f"Partial offload: {_ngl(spec)} of {spec.layers + 1} layers on the GPU, the rest in system RAM."
         )
@@ -342,6 +348,8 @@ def _multi_node(spec: LaunchSpec, tool: str) -> tuple[list[str], list[str]]:
 def server_command(spec: LaunchSpec, tool: str) -> LaunchCommand:
     """vLLM's or SGLang's serve command: one shape, each tool's own flags (SERVER_FLAGS)."""
     f = SERVER_FLAGS[tool]
+    if spec.no_gpu_server:
+        return LaunchCommand(tool, (), (spec.no_gpu_server,))
     model_args = _server_model(spec, tool)
     if isinstance(model_args, str):
         return LaunchCommand(tool, (), (model_args,))
@@ -471,6 +479,7 @@ def launch(
     offload = None
     state = FITS
     server_notes: list[str] = []
+    no_server = ""
     if hw is not None and hw.gpu_count > 1:  # a multi-GPU system uses its own GPUs
         plan = ParallelPlan(_largest_tp(a, hw.gpu_count))
         local_gpus = hw.gpu_count
@@ -488,9 +497,9 @@ def launch(
         plan = ParallelPlan(1)
         state = fit_on(a, q, s, hw)
         if hw.kind == APPLE:
-            server_notes.append(
-                "vLLM and SGLang target NVIDIA and AMD GPUs; on a Mac use llama.cpp, Ollama or MLX."
-            )
+            no_server = "vLLM and SGLang target NVIDIA and AMD GPUs; on a Mac use llama.cpp, Ollama or MLX."
+        elif hw.kind == CPU:
+            no_server = "vLLM and SGLang are planned for GPUs here; on a CPU use llama.cpp or Ollama."
     elif hw is not None:
         here = plan_settings(s, plan)
         state = fit_on(a, q, here, hw)
@@ -536,6 +545,8 @@ def launch(
         checkpoint_repo=checkpoint_repo,
         name=name,
         local_gpus=local_gpus,
+        no_gpu_server=no_server,
+        cpu_only=hw is not None and hw.kind == CPU,
     )
     commands = launch_commands(spec)
     for tool in (VLLM, SGLANG):

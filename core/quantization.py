@@ -10,6 +10,13 @@ from vramtui.core.gguf_file import GgufFile, file_weights
 from vramtui.core.quant_mix import Recipe
 from vramtui.core.weights import GpuFormat, WeightsBreakdown, format_weights, gguf_weights
 
+# Quality ranks below this are the 1–2-bit quants (IQ1_*, IQ2_*, Q2_K*, EXL3 2 bpw), whose
+# catalog descriptions say "very low" or "low quality": recommending one needs a warning.
+LOW_QUALITY = 50
+# From here up the 4-bit class and better (Q4_0 66 … BF16 99): what "keeps quality" means when
+# models are ranked (vramtui.fit); 3-bit quants sit between the two.
+GOOD_QUALITY = 65
+
 
 @dataclass(frozen=True)
 class Quantization:
@@ -27,6 +34,10 @@ class Quantization:
     @property
     def is_gguf(self) -> bool:
         return self.recipe is not None or self.gguf_file is not None
+
+    @property
+    def low_quality(self) -> bool:
+        return self.quality < LOW_QUALITY
 
 
 @lru_cache(maxsize=4096)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from vramtui.core.arch import Architecture
-from vramtui.core.hardware import APPLE, Hardware
+from vramtui.core.hardware import APPLE, CPU, Hardware
 from vramtui.core.weights import WeightsBreakdown
 
 BANDWIDTH_EFFICIENCY = 0.9  # k: fraction of spec bandwidth the weight reads reach
@@ -34,6 +34,9 @@ FIXED_COST_S = {
     "intel": 0.0030,
     APPLE: 0.0050,
     "unified": 0.0040,
+    # No published llama-bench runs of CPU decode were fitted: the unified-memory class's t0
+    # is used. CPU decode is dominated by the bandwidth term (~20 ms per token for 1 GB at 54 GB/s).
+    CPU: 0.0040,
 }
 # Fraction of the catalog's dense FP16 TFLOP/s that llama-bench pp512 reaches (Llama-2-7B Q4_0):
 # GeForce cards ~1.0 (llama.cpp's int8/FP16-accumulate kernels beat the FP32-accumulate figure:
@@ -58,8 +61,8 @@ ALL_REDUCE_S = 20e-6
 
 def hardware_class(hw: Hardware) -> str:
     """The class whose fixed per-token cost applies to `hw`."""
-    if hw.kind == APPLE:
-        return APPLE
+    if hw.kind in (APPLE, CPU):
+        return hw.kind
     if hw.is_unified:
         return "unified"
     if hw.vendor == "NVIDIA":

@@ -14,6 +14,7 @@ from vramtui.core.arch import Architecture
 from vramtui.core.estimate import (
     FITS,
     NO,
+    RECOMMENDED_DEFAULT,
     Memory,
     Settings,
     TargetEstimate,
@@ -21,10 +22,13 @@ from vramtui.core.estimate import (
     gpus_needed,
     memory,
     on_target,
+    plan_settings,
     recommended_quant,
 )
-from vramtui.core.hardware import Hardware
-from vramtui.core.quantization import Quantization
+from vramtui.core.hardware import GPU, Hardware
+from vramtui.core.offload import OffloadPlan
+from vramtui.core.quantization import LOW_QUALITY, Quantization
+from vramtui.core.runtimes import unloadable_reason
 from vramtui.core.serving import EngineOptions
 
 
@@ -50,6 +54,12 @@ class QuantRow:
     full_context_total_bytes: int
     recommended: bool
     on_target: TargetEstimate | None
+    unloadable: str | None = None  # why no runtime loads this quant on the target (None: one does)
+
+    @property
+    def runs(self) -> bool:
+        """On the target: some runtime loads it and it fits (with or without headroom)."""
+        return self.on_target is not None and self.unloadable is None and self.on_target.fit != NO
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,24 @@ class TargetRow:
     entry: GpuEntry | DeviceEntry
     estimate: TargetEstimate
     gpus_needed: int | None  # for GPUs: fewest of this card that fit with headroom
+
+
+@dataclass(frozen=True)
+class Ways:
+    """How one quant can still run on the target when it does not fit as selected.
+
+    Derived from the same launch plan as the commands (core.launch), so the -ngl value and
+    the GPU count shown here are the ones the commands use.
+    """
+
+    quant: str
+    offload: OffloadPlan | None  # llama.cpp partial offload (-ngl N), the rest in system RAM
+    gpus: int | None  # this many of the target GPU fit with headroom (vLLM/SGLang tensor parallel)
+    gpus_tokens_per_second: float | None
+
+    @property
+    def any(self) -> bool:
+        return self.offload is not None or self.gpus is not None
 
 
 class Resolved:
@@ -108,8 +136,51 @@ class Answer:
     def quant_row(self) -> QuantRow:
         return next(r for r in self.quants if r.entry.name == self.selection.quant)
 
+    def row(self, quant: str) -> QuantRow | None:
+        return next((r for r in self.quants if r.entry.name == quant), None)
+
     def runnable(self, rows: tuple[TargetRow, ...]) -> list[TargetRow]:
         return [r for r in rows if r.estimate.fit != NO]
+
+    @property
+    def target(self) -> TargetRow | None:
+        """The target's row in the GPU or device list (None without a target)."""
+        t = self.selection.target
+        return next((r for r in (*self.gpus, *self.devices) if r.id == t), None) if t else None
+
+    @cached_property
+    def launch(self):  # -> core.launch.Launch
+        """The launch plan of the selection (cached: the FAQ, the header and `y` all read it)."""
+        return launch_for(self)
+
+    def ways(self, quant: str | None = None) -> Ways | None:
+        """How `quant` (default: the selected one) can run on the target although it does not fit; None
+        without a target or when it fits."""
+        row = self.quant_row if quant is None else self.row(quant)
+        if row is None or row.on_target is None or row.on_target.fit != NO:
+            return None
+        plan = self.launch if row is self.quant_row else launch_for(self, row.entry.name)
+        hw = row.on_target.hardware
+        gpus = tps = None
+        if plan.fit == FITS and plan.plan.gpus > row.on_target.gpus and hw.kind == GPU:
+            gpus = plan.plan.gpus
+            q = self.model.quantization(row.entry.to_core())
+            tps = on_target(self.model.architecture, q, plan_settings(self.settings, plan.plan), hw,
+                            self.model.params).tokens_per_second
+        return Ways(row.entry.name, plan.offload, gpus, tps)
+
+    @property
+    def low_quality_pick(self) -> QuantRow | None:
+        """The ★ when it is a 1–2-bit quant (core.quantization.LOW_QUALITY): worth a warning."""
+        rec = self.row(self.recommended) if self.recommended else None
+        return rec if rec is not None and rec.on_target is not None and rec.entry.quality < LOW_QUALITY else None
+
+    @property
+    def better_quant(self) -> QuantRow | None:
+        """The quant to run instead of a low-quality ★: Q4_K_M, or the smallest shown above LOW_QUALITY."""
+        good = [r for r in self.quants if r.entry.quality >= LOW_QUALITY and r.unloadable is None]
+        return next((r for r in good if r.entry.name == RECOMMENDED_DEFAULT),
+                    min(good, key=lambda r: r.memory.total_bytes, default=None))
 
 
 def quant_names(res: Resolved, sel: Selection) -> list[str]:
@@ -136,7 +207,8 @@ def answer(res: Resolved, sel: Selection) -> Answer:
         m = memory(a, q, s)
         full_total = memory(a, q, full).total_bytes
         t = on_target(a, q, s, target, model.params) if target else None
-        rows.append(QuantRow(cat.quants[n], m, full_total, rec is not None and rec.name == n, t))
+        why = unloadable_reason(q, target) if target else None
+        rows.append(QuantRow(cat.quants[n], m, full_total, rec is not None and rec.name == n, t, why))
     rows.sort(key=lambda r: (r.memory.total_bytes, r.entry.name))
     q = model.quantization(res.quants[sel.quant])
     gpus = []
@@ -175,19 +247,22 @@ def engine_options(sel: Selection) -> EngineOptions:
     return EngineOptions(sel.gpu_memory_utilization, sel.max_num_batched_tokens)
 
 
-def launch_for(ans: Answer):  # -> core.launch.Launch
-    """The launch plan for the selection: tensor-parallel/offload plan and each runtime's command.
+def launch_for(ans: Answer, quant: str | None = None):  # -> core.launch.Launch
+    """The launch plan for the selection (or for `quant` instead of the selected quant): the
+    tensor-parallel/offload plan and each runtime's command.
 
     A quantization a known repo holds (catalog/data/repos.toml) is fetched from that repo.
     """
     from vramtui.core.launch import launch
 
     m = ans.model
-    target = next((r for r in (*ans.gpus, *ans.devices) if r.id == ans.selection.target), None)
+    target = ans.target
     hw = target.estimate.hardware if target else None
     qc = m.config.get("quantization_config")
     fmt = qc.get("quant_method") if isinstance(qc, dict) else None
-    q = m.quantization(ans.quant_row.entry.to_core())
+    row = ans.quant_row if quant is None else ans.row(quant)
+    assert row is not None, quant
+    q = m.quantization(row.entry.to_core())
     # A model read from a .gguf runs from that very file at its own quantization.
     path = m.source if m.gguf_file is not None and q.name == m.file_quant else None
     repo = published_repo(m, ans.repos, q.name) if path is None else None

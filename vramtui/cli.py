@@ -11,13 +11,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from vramtui.answers import Answer, Resolved, Selection, answer, launch_for
+from vramtui.answers import Answer, Resolved, Selection, answer
 from vramtui.catalog.loader import Catalog
 from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts, target_texts
 from vramtui.core.errors import UsageError, VramtuiError
 from vramtui.core.kv import KV_TYPES
 from vramtui.core.serving import SGLANG_VERSION, VLLM_VERSION
-from vramtui.format import FIT_STYLE, gb, gib, one_line, params, short_ctx
+from vramtui.faq import quality_warning, ways_sentence
+from vramtui.format import FIT_STYLE, gb, gib, one_line, params, short_ctx, target_name
 from vramtui.parse import (
     MAX,
     MAX_BATCHED_TOKENS,
@@ -128,11 +129,13 @@ def estimate_json(ans: Answer, sv: Serving | None = None) -> dict[str, Any]:
     if ans.selection.target:
         t = ans.quant_row.on_target
         assert t is not None
+        runs = ans.quant_row.runs  # never a speed for a setup that does not run
         out["target"] = {
-            "id": ans.selection.target, "name": t.hardware.name, "fit": t.fit,
+            "id": ans.selection.target, "name": t.hardware.name, "gpus": t.gpus, "fit": t.fit,
+            "loadable": ans.quant_row.unloadable is None, "unloadable_reason": ans.quant_row.unloadable,
             "required_bytes": t.required_bytes, "usable_bytes": t.usable_bytes,
-            "tokens_per_second": round(t.tokens_per_second, 1),
-            "prefill_tokens_per_second": round(t.prefill_tokens_per_second, 1),
+            "tokens_per_second": round(t.tokens_per_second, 1) if runs else None,
+            "prefill_tokens_per_second": round(t.prefill_tokens_per_second, 1) if runs else None,
             "max_context": longest_context(ans),
         }
         out["serving"] = serving_json(sv)
@@ -197,7 +200,7 @@ def launch_json(ans: Answer) -> dict[str, Any]:
         # a multi-GPU system: how many of its GPUs, as separate cards, the model needs
         q = ans.model.quantization(ans.quant_row.entry.to_core())
         needed = gpus_needed(ans.model.architecture, q, ans.settings, target.estimate.hardware.one_gpu())
-    plan = launch_for(ans)
+    plan = ans.launch
     off = plan.offload
     return {
         "gpus_needed": needed,
@@ -241,7 +244,7 @@ def render_estimate(ans: Answer, sv: Serving | None = None) -> None:
     target = ans.quant_row.on_target
     title = f"Memory by quantization at {short_ctx(s.context)} context"
     if target:
-        title += f" · fit and speed on {target.hardware.name}"
+        title += f" · fit and speed on {target_name(target.hardware, target.gpus)}"
     t = Table(title=title, title_justify="left")
     for col in ("Quant", "Bits", "Download", "KV", "Total", f"@{short_ctx(a.context)}"):
         t.add_column(col, justify="left" if col == "Quant" else "right", no_wrap=True)
@@ -255,14 +258,21 @@ def render_estimate(ans: Answer, sv: Serving | None = None) -> None:
                gib(r.memory.kv_bytes), gib(r.memory.total_bytes), gib(r.full_context_total_bytes)]
         if r.on_target:
             fit = r.on_target.fit
-            row += [f"[{FIT_STYLE[fit]}]{fit}[/]", f"{r.on_target.tokens_per_second:.0f}"]
+            if r.unloadable:
+                row += ["[red]no runtime[/]", "–"]
+            else:  # a row that does not fit shows no speed: it would not run
+                row += [f"[{FIT_STYLE[fit]}]{fit}[/]", f"{r.on_target.tokens_per_second:.0f}" if r.runs else "–"]
         t.add_row(*row, style=style)
     con.print(t)
+    where = target_name(target.hardware, target.gpus) if target else ""
     if ans.recommended:
-        why = f"best quality that fits {target.hardware.name}" if target else "best balance of quality and size"
+        why = f"best quality that fits {where}" if target else "best balance of quality and size"
         con.print(f"★ {ans.recommended}: {why}")
+        warning = quality_warning(ans)
+        if warning:
+            con.print(f"[yellow]{warning}[/]")
     elif target:
-        con.print(f"[red]No quantization fits {target.hardware.name} with headroom at this context.[/]")
+        con.print(f"[red]No quantization fits {where} with headroom at this context.[/]")
 
     q = ans.quant_row
     con.print(
@@ -305,21 +315,15 @@ def _render_plan(con: Any, ans: Answer) -> None:
     t = ans.quant_row.on_target
     assert t is not None
     longest = longest_context(ans)
+    where = target_name(t.hardware, t.gpus)
     if longest:
-        con.print(f"Longest context that fits {t.hardware.name} with headroom at {ans.selection.quant}: "
+        con.print(f"Longest context that fits {where} with headroom at {ans.selection.quant}: "
                   f"{longest:,} tokens.")
     extra = launch_json(ans)
-    needed = extra["gpus_needed"]
-    if t.fit == "no":
-        if needed:
-            con.print(f"It fits {needed} × {t.hardware.name} (tensor parallel) with headroom.")
-        off = extra["offload"]
-        if off:
-            con.print(
-                f"Partial offload (llama.cpp -ngl {off['gpu_layers']}): {off['gpu_layers']} of "
-                f"{off['total_layers']} layers on the GPU, the rest in system RAM "
-                f"({off['ram_bandwidth_gbps']:g} GB/s): ~{off['tokens_per_second']:.1f} tok/s."
-            )
+    if not ans.quant_row.runs:
+        why = ans.quant_row.unloadable or "it does not fit"
+        con.print(f"[red]{ans.selection.quant} does not run on {where} ({why}).[/] {ways_sentence(ans)}",
+                  soft_wrap=True)
     con.print("\n[bold]Run it[/]")
     for tool, c in extra["commands"].items():
         if c["command"]:
@@ -388,12 +392,123 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def fit_target(cat: Catalog, res: Resolved, query: str) -> tuple[str | None, Any, list[str]]:
+    """(catalog id or None, Hardware, notes) for `fit TARGET`: a GPU or device, or `this` machine."""
+    if query.strip().lower() in ("this", "this machine", "here"):
+        from vramtui.sources.detect import detect_machine, this_machine
+
+        found = this_machine(detect_machine(), cat)
+        if found.hardware is None:
+            raise UsageError("this machine: no GPU detected and its RAM is unknown; name a GPU or device instead")
+        return found.catalog_id, found.hardware, list(found.notes)
+    entry = find_target(cat, query)
+    hw = res.hardware(entry.id)
+    assert hw is not None
+    return entry.id, hw, []
+
+
+def _choice(cat_values: list[str], what: str, text: str | None) -> str | None:
+    """`text` as one of `cat_values` (any case), or NotFound with the nearest."""
+    if text is None:
+        return None
+    for v in cat_values:
+        if v.lower() == text.strip().lower():
+            return v
+    from vramtui.catalog.lookup import rank
+    from vramtui.core.errors import NotFound
+
+    near = rank(sorted(set(cat_values)), text, lambda v: [v])[:6] or sorted(set(cat_values))[:6]
+    raise NotFound(f"{what} {text!r} not found; did you mean: {', '.join(near)}", candidates=tuple(near))
+
+
+def fit_json(fl: Any, target_id: str | None) -> dict[str, Any]:
+    hw = fl.hardware
+    return {
+        "target": {
+            "id": target_id, "name": target_name(hw, fl.gpus), "kind": hw.kind, "gpus": fl.gpus,
+            "memory_bytes": hw.total_memory_bytes, "usable_bytes": hw.usable_bytes * (fl.gpus if hw.kind == "gpu"
+                                                                                      else 1),
+            "bandwidth_gbps": hw.bandwidth_gbps or None,
+        },
+        "context": fl.context, "kv_type": fl.kv_type, "considered": fl.considered,
+        "models": [
+            {
+                "id": r.model.id, "name": r.model.name, "params": r.model.params, "quant": r.quant.name,
+                "context": r.memory.kv.context, "total_bytes": r.memory.total_bytes, "fit": r.fit,
+                "tokens_per_second": round(r.tokens_per_second, 1) if r.tokens_per_second > 0 else None,
+                "low_quality": r.low_quality,
+            }
+            for r in fl.rows
+        ],
+    }
+
+
+def render_fit(fl: Any, notes: list[str], limit: int | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(highlight=False)
+    hw = fl.hardware
+    usable = hw.usable_bytes * (fl.gpus if hw.kind == "gpu" else 1)
+    ctx = "each model's default context (8K)" if fl.context is None else f"{fl.context:,} tokens of context"
+    speed = f", {hw.bandwidth_gbps:,.0f} GB/s" if hw.bandwidth_gbps else ", bandwidth unknown"
+    con.print(f"[bold]What runs on {target_name(hw, fl.gpus)}[/] ({gib(usable)} usable{speed}) at {ctx}, "
+              f"KV {fl.kv_type}")
+    for note in notes:
+        con.print(f"[dim]{note}[/]")
+    con.print(f"{len(fl.rows)} of {fl.considered} models, best first: 4-bit and better quants, then larger models, "
+              "then faster\n")
+    if not fl.rows:
+        con.print("Nothing runs there at this context: try --context 2k, a --gpus count, or a bigger target.")
+        return
+    t = Table(box=None, pad_edge=False)
+    for col in ("Model", "Params", "Quant", "Memory", "Fit", "tok/s"):
+        t.add_column(col, justify="right" if col in ("Params", "Memory", "tok/s") else "left", no_wrap=col != "Model")
+    shown = fl.rows if limit is None else fl.rows[:limit]
+    for r in shown:
+        quant = r.quant.name + (" (low quality)" if r.low_quality else "")
+        speed_cell = f"{r.tokens_per_second:,.0f}" if r.tokens_per_second > 0 else "?"
+        t.add_row(r.model.name, params(r.model.params, 1), quant, gib(r.memory.total_bytes),
+                  f"[{FIT_STYLE[r.fit]}]{r.fit}[/]", speed_cell)
+    con.print(t)
+    if len(shown) < len(fl.rows):
+        con.print(f"[dim]… {len(fl.rows) - len(shown)} more (without --limit, or --json, lists all)[/]")
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from vramtui.fit import FitFilter, fit_list
+    from vramtui.parse import parse_params
+
+    cat = catalog_from(args)
+    res = Resolved(cat)
+    context = parse_context(args.context) if args.context else None
+    if context == MAX:
+        raise UsageError("fit --context max has no single meaning across models; give a number such as 32k")
+    families = [m.family for m in cat.models.values()]
+    tags = [tag for m in cat.models.values() for tag in m.tags]
+    only = FitFilter(
+        min_params=parse_params("--min-params", args.min_params) if args.min_params else None,
+        max_params=parse_params("--max-params", args.max_params) if args.max_params else None,
+        family=_choice(families, "family", args.family),
+        tag=_choice(tags, "tag", args.tag),
+        min_tokens_per_second=args.min_tps,
+    )
+    target_id, hw, notes = fit_target(cat, res, " ".join(args.target))
+    fl = fit_list(res, hw, context=context, kv_type=args.kv_type, gpus=args.gpus, all_quants=args.all_quants,
+                  only=only)
+    if args.json:
+        print(json.dumps(fit_json(fl, target_id), indent=2))
+        return 0
+    render_fit(fl, notes, args.limit)
+    return 0
+
+
 def cmd_detect(args: argparse.Namespace) -> int:
-    from vramtui.sources.detect import detect_machine, machine_json, machine_lines, machine_target
+    from vramtui.sources.detect import detect_machine, machine_json, machine_lines, this_machine
 
     cat = catalog_from(args)
     machine = detect_machine()
-    target = machine_target(machine, cat)
+    target = this_machine(machine, cat)
     if args.json:
         print(json.dumps(machine_json(machine, target, cat), indent=2))
     else:
@@ -458,6 +573,24 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print JSON")
     e.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
     e.set_defaults(func=cmd_estimate)
+
+    f = sub.add_parser("fit", help="what runs on a GPU, a device or this machine: every model at its best quant")
+    f.add_argument("target", metavar="TARGET", nargs="+",
+                   help="a GPU or device (as --gpu takes it), or `this` for this machine (its GPUs, else its CPU)")
+    f.add_argument("--context", "-c", help="tokens per sequence: 2048, 8k, 128K (default: 8k, capped per model)")
+    f.add_argument("--kv-type", choices=sorted(KV_TYPES), default="f16", help="KV cache type (default f16)")
+    f.add_argument("--gpus", type=_count("--gpus", MAX_GPUS), default=1, help="that many of the GPU (tensor parallel)")
+    f.add_argument("--min-tps", type=_checked(lambda t: parse_rate("--min-tps", t)),
+                   help="only models at least this fast (tokens/s)")
+    f.add_argument("--min-params", help="only models at least this big: 7B, 500M")
+    f.add_argument("--max-params", help="only models at most this big: 14B")
+    f.add_argument("--family", help="only this family (as `vramtui models` lists it): 'Qwen3', 'Llama 3.1'")
+    f.add_argument("--tag", help="only models with this tag: Code, Reasoning, Vision, Chat …")
+    f.add_argument("--all-quants", action="store_true", help="try every quantization, not only the common ones")
+    f.add_argument("--limit", "-n", type=_count("--limit", 100_000), help="print only the first N models")
+    f.add_argument("--json", action="store_true", help="print JSON")
+    f.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
+    f.set_defaults(func=cmd_fit)
 
     d = sub.add_parser("detect", help="this machine's GPUs and RAM")
     d.add_argument("--json", action="store_true", help="print JSON")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from vramtui.answers import Answer, QuantRow, Resolved, TargetRow, launch_for
+from vramtui.answers import Answer, QuantRow, Resolved, TargetRow
 from vramtui.core.arch import Architecture
 from vramtui.core.estimate import (
     FITS,
@@ -29,8 +29,20 @@ from vramtui.core.estimate import (
 from vramtui.core.hardware import APPLE, APPLE_OS_RESERVE, APPLE_SMALL_RAM_LIMIT, Hardware
 from vramtui.core.launch import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchCommand
 from vramtui.core.overhead import LOGITS_BYTES, MASK_BYTES
+from vramtui.core.quantization import LOW_QUALITY
 from vramtui.core.units import GB, GIB
-from vramtui.format import FIT_WORDS, bytes_per_element, duration, gb, gib, short_ctx, tokens, tps
+from vramtui.format import (
+    FIT_WORDS,
+    bytes_per_element,
+    duration,
+    gb,
+    gib,
+    offload_text,
+    short_ctx,
+    target_name,
+    tokens,
+    tps,
+)
 from vramtui.serving import (
     Serving,
     concurrency_sentence,
@@ -88,6 +100,75 @@ class Faq:
         return next(i for i in self.items if i.id == item_id)
 
 
+# ---------------------------------------------------------------- ways it can run
+
+
+@dataclass(frozen=True)
+class Way:
+    """One way the selection can still run on its target: a phrase for the header, one for sentences."""
+
+    short: str  # '-ngl 40 ~2 tok/s'
+    long: str  # 'llama.cpp partial offload: -ngl 40 of 81 layers on the GPU, …'
+
+
+def ways_to_run(ans: Answer) -> tuple[Way, ...]:
+    """When the selected quant does not run on the target (too big, or no runtime loads it there):
+    partial offload, more of the same GPU, and the best quant that fits as it is. Empty otherwise."""
+    row = ans.quant_row
+    e = row.on_target
+    if e is None or row.runs:
+        return ()
+    out: list[Way] = []
+    ways = ans.ways() if row.unloadable is None else None
+    if ways is not None and ways.offload is not None:
+        off = ways.offload
+        out.append(Way(f"-ngl {off.gpu_layers} {tps(off.tokens_per_second)}",
+                       f"llama.cpp partial offload: {offload_text(off)}"))
+    if ways is not None and ways.gpus is not None and ways.gpus_tokens_per_second is not None:
+        many = target_name(e.hardware, ways.gpus)
+        out.append(Way(f"{ways.gpus}× GPUs {tps(ways.gpus_tokens_per_second)}",
+                       f"{many} fit it with headroom (tensor parallel in vLLM or SGLang), "
+                       f"{tps(ways.gpus_tokens_per_second)}"))
+    best = ans.row(ans.recommended) if ans.recommended else None
+    if best is not None and best.on_target is not None and best is not row:
+        lost = " (very low quality)" if best.entry.quality < LOW_QUALITY else ""
+        out.append(Way(f"{best.entry.name} fits {tps(best.on_target.tokens_per_second)}",
+                       f"{best.entry.name} fits as it is{lost}, {tps(best.on_target.tokens_per_second)}"))
+    return tuple(out)
+
+
+def ways_sentence(ans: Answer) -> str:
+    """'It can run: …; …; ….' or a sentence saying nothing in reach runs it."""
+    ways = ways_to_run(ans)
+    if ways:
+        return "It can run instead: " + "; ".join(w.long for w in ways) + "."
+    return "No listed quantization fits it, and neither partial offload nor more GPUs of this kind help."
+
+
+def quality_warning(ans: Answer) -> str:
+    """When the ★ is a 1–2-bit quant: what is lost, and how a better quant runs instead ('' otherwise)."""
+    low = ans.low_quality_pick
+    if low is None:
+        return ""
+    text = f"{low.entry.name} keeps about {effective_bits(low, ans.model.params):.1f} bits per weight"
+    if low.entry.description:
+        text += f": {low.entry.description[0].lower()}{low.entry.description[1:].rstrip('.')}"
+    text += "."
+    better = ans.better_quant
+    ways = ans.ways(better.entry.name) if better is not None else None
+    if better is not None and ways is not None and ways.any:
+        options = []
+        if ways.offload is not None:
+            off = ways.offload
+            options.append(f"with llama.cpp -ngl {off.gpu_layers} (the rest in RAM) at {tps(off.tokens_per_second)}")
+        if ways.gpus is not None and ways.gpus_tokens_per_second is not None:
+            e = better.on_target
+            assert e is not None
+            options.append(f"on {target_name(e.hardware, ways.gpus)} at {tps(ways.gpus_tokens_per_second)}")
+        text += f" {better.entry.name} runs " + " or ".join(options) + "."
+    return text
+
+
 # ---------------------------------------------------------------- shared look-ups
 
 
@@ -127,6 +208,13 @@ class _Ctx:
     def target(self) -> TargetRow | None:
         t = self.ans.selection.target
         return next((r for r in (*self.ans.gpus, *self.ans.devices) if r.id == t), None) if t else None
+
+    @property
+    def target_label(self) -> str:
+        """The target as assumed: '2 × NVIDIA GeForce RTX 4090' when split over copies of a GPU."""
+        e = self.row.on_target
+        assert e is not None
+        return target_name(e.hardware, e.gpus)
 
     def quant_row(self, name: str) -> QuantRow | None:
         return next((r for r in self.ans.quants if r.entry.name == name), None)
@@ -293,7 +381,8 @@ def memory_by_context_chart(c: _Ctx) -> Chart:
 def _limit(t: TargetRow | None) -> tuple[float | None, str]:
     if t is None:
         return None, ""
-    return float(t.estimate.total_usable_bytes), f"{t.entry.name}: {gib(t.estimate.total_usable_bytes)} usable"
+    e = t.estimate
+    return float(e.total_usable_bytes), f"{target_name(e.hardware, e.gpus)}: {gib(e.total_usable_bytes)} usable"
 
 
 def speed_chart(c: _Ctx, rows: Sequence[TargetRow]) -> Chart:
@@ -342,16 +431,20 @@ def q_best_quant(c: _Ctx) -> FaqItem:
                 text += f" {better.entry.name} ({gib(better.memory.total_bytes)}) is better if you have the memory."
     elif rec is None:
         text = (
-            f"No quantization fits {t.entry.name} with headroom at {tokens(c.s.context)} of context;"
-            f" even {smallest.entry.name} needs {gib(smallest.memory.total_bytes)}."
+            f"No quantization fits {c.target_label} with headroom at {tokens(c.s.context)} of context;"
+            f" even the smallest, {smallest.entry.name}, needs {gib(smallest.memory.total_bytes)}."
         )
     else:
-        usable = t.estimate.total_usable_bytes
+        usable = c.row.on_target.total_usable_bytes if c.row.on_target else t.estimate.total_usable_bytes
         text = (
-            f"On {t.entry.name} ({gib(usable)} usable) the best quality that fits with headroom is "
+            f"On {c.target_label} ({gib(usable)} usable) the best quality that fits with headroom is "
             f"{rec.entry.name} ({gib(rec.memory.total_bytes)} at {tokens(c.s.context)})."
         )
-    text += f" The smallest option is {smallest.entry.name} at {gib(smallest.memory.total_bytes)}."
+        warning = quality_warning(c.ans)
+        if warning:
+            text += " " + warning
+    if t is None or rec is not None:
+        text += f" The smallest option is {smallest.entry.name} at {gib(smallest.memory.total_bytes)}."
     return FaqItem("best-quant", f"What's the best quantization for {c.name}?", text,
                    chart=memory_by_quant_chart(c))
 
@@ -431,10 +524,12 @@ def q_local(c: _Ctx) -> FaqItem:
             "Try a smaller quantization, a shorter context or more GPUs."
         )
         return FaqItem("local", question, text)
-    text = (
-        f"Yes. {c.At()} it needs {gib(need)}: {len(gpus)} of {len(c.ans.gpus)} GPUs "
-        f"and {len(devices)} of {len(c.ans.devices)} unified-memory devices in the catalog run it."
-    )
+    counts = (f"{len(gpus)} of {len(c.ans.gpus)} GPUs and {len(devices)} of {len(c.ans.devices)} "
+              "unified-memory devices in the catalog run it")
+    if c.target is not None and not c.row.runs:
+        text = f"Not on {c.target_label} {c.at()}: it needs {gib(need)}. Elsewhere, {counts}."
+    else:
+        text = f"Yes. {c.At()} it needs {gib(need)}: {counts}."
     consumer = _by_size(r for r in gpus if getattr(r.entry, "segment", "") == "consumer" and r.estimate.fit == FITS
                         and r.estimate.gpus == 1)
     if consumer:
@@ -459,14 +554,15 @@ def q_speed(c: _Ctx) -> FaqItem:
     if t is not None and all(r.id != t.id for r in rows):
         rows.append(t)
     if t is not None:
-        e = t.estimate
-        if e.fit != NO:
-            text = f"{c.At()}, {c.name} generates {tps(e.tokens_per_second)} on {t.entry.name}."
-        else:
-            text = (
-                f"It does not fit {t.entry.name} {c.at()}; if it did, it would generate "
-                f"{tps(e.tokens_per_second)}."
-            )
+        e = c.row.on_target
+        assert e is not None
+        if not c.row.runs:
+            # Never a speed for a setup that does not run: the ways it can, with theirs.
+            why = c.row.unloadable or f"it needs {gib(e.required_bytes)}, {c.target_label} offers {gib(e.usable_bytes)}"
+            text = f"It does not run on {c.target_label} {c.at()} ({why}). {ways_sentence(c.ans)}"
+            rows = [r for r in rows if r.id != t.id]
+            return FaqItem("speed", question, text, chart=speed_chart(c, rows) if rows else None)
+        text = f"{c.At()}, {c.name} generates {tps(e.tokens_per_second)} on {c.target_label}."
         shown = e
     elif fastest:
         text = (
@@ -508,10 +604,12 @@ def q_longest_context(c: _Ctx) -> FaqItem:
     q = c.res.quants[c.quant]
     fits = max_context(c.a, q, c.s, hw, FITS)
     tight = max_context(c.a, q, c.s, hw, TIGHT)
-    question = f"What's the longest context on {t.entry.name}?"
-    where = f"{t.entry.name} at {c.quant} with a {c.s.kv_type} KV cache"
+    question = f"What's the longest context on {c.target_label}?"
+    where = f"{c.target_label} at {c.quant} with a {c.s.kv_type} KV cache"
+    if c.row.unloadable:
+        return FaqItem("max-context", question, f"No context: {c.row.unloadable}.")
     if tight == 0:
-        text = f"No context fits: {c.quant} does not fit {t.entry.name} even with a one-token context."
+        text = f"No context fits: {c.quant} does not fit {c.target_label} even with a one-token context."
     elif fits == 0:
         text = f"Only tightly: up to {tokens(tight)} fit {where}, without the recommended headroom."
     else:
@@ -569,12 +667,15 @@ def q_first_token(c: _Ctx) -> FaqItem:
     question = f"How long until the first token of a {PROMPT_TOKENS:,}-token prompt?"
     t = c.target
     if t is not None:
-        e = t.estimate
+        e = c.row.on_target
+        assert e is not None
+        if not c.row.runs:
+            return FaqItem("ttft", question, f"No first token: it does not run on {c.target_label} {c.at()}.")
         if e.prefill_tokens_per_second <= 0:
             return FaqItem("ttft", question,
-                           f"Unknown for {t.entry.name}: the catalog has no FP16 FLOP/s figure for it.")
+                           f"Unknown for {c.target_label}: the catalog has no FP16 FLOP/s figure for it.")
         return FaqItem("ttft", question,
-                       f"About {duration(PROMPT_TOKENS / e.prefill_tokens_per_second)} on {t.entry.name} "
+                       f"About {duration(PROMPT_TOKENS / e.prefill_tokens_per_second)} on {c.target_label} "
                        f"({e.prefill_tokens_per_second:,.0f} prompt tokens/s). Prompt processing is compute-bound.",
                        prefill_formula(e))
     known = [r for r in _fastest((*c.ans.gpus, *c.ans.devices), 1000) if r.estimate.prefill_tokens_per_second > 0]
@@ -621,7 +722,7 @@ def _where(c: _Ctx, q_name: str, s: Settings, gpus: dict[str, Hardware], devices
     text = ": " + "; ".join(bits) if bits else ": nothing in the catalog fits it with headroom"
     if t is not None:
         hw = t.estimate.hardware
-        text += f"; on {t.entry.name} it {FIT_WORDS[fit_on(c.a, c.res.quants[q_name], s, hw)]}"
+        text += f"; on {c.target_label} it {FIT_WORDS[fit_on(c.a, c.res.quants[q_name], s, hw)]}"
     return text + "."
 
 
@@ -631,7 +732,13 @@ def q_command(c: _Ctx, commands: Sequence[LaunchCommand]) -> FaqItem:
     if not runnable:
         runtimes = ", ".join(c.row.entry.runtimes) or "no runtime we know"
         return FaqItem("command", question, f"{c.quant} loads in {runtimes}; vramtui has no command for it yet.")
-    text = f"{c.At()}" + (f", on {c.target.entry.name}" if c.target else "") + ":"
+    text = f"{c.At()}" + (f", on {c.target_label}" if c.target else "") + ":"
+    plan = c.ans.launch
+    if c.target is not None and plan.plan.gpus > c.s.gpus and plan.spec.tp * plan.spec.pp > 1:
+        e = c.row.on_target
+        assert e is not None
+        text += (f" vLLM and SGLang need {target_name(e.hardware.one_gpu(), plan.plan.gpus)}"
+                 f" (tensor parallel), more than the {c.s.gpus} selected (press + for more GPUs).")
     formula: list[Term] = []
     for cmd in commands:
         if cmd.available:
@@ -656,7 +763,7 @@ def q_concurrency(c: _Ctx, sv: Serving | None) -> FaqItem:
     question = "How many concurrent requests can a server hold?"
     if sv is None:
         return FaqItem("concurrency", question, _no_serving(c))
-    question = f"How many concurrent requests on {sv.hardware.name}?"
+    question = f"How many concurrent requests on {target_name(sv.hardware, sv.gpus)}?"
     text = f"At --max-model-len {sv.context:,}: {concurrency_sentence(sv)}"
     if sv.curve:
         text += f" Keeping ≥ {sv.min_tokens_per_second:g} tok/s each: {sv.at_rate} requests."
@@ -675,7 +782,7 @@ def q_throughput(c: _Ctx, sv: Serving | None) -> FaqItem:
         return FaqItem("throughput", question, _no_serving(c) if sv is None
                        else "Not one request of this context fits the server's KV cache.")
     one, full = sv.curve[0], sv.curve[-1]
-    text = f"One request decodes at {tps(one.per_request_tokens_per_second)} on {sv.hardware.name}."
+    text = f"One request decodes at {tps(one.per_request_tokens_per_second)} on {target_name(sv.hardware, sv.gpus)}."
     if full.sequences > 1:
         text += (f" With {full.sequences} (all the KV cache holds at {tokens(sv.context)}), each gets "
                  f"{tps(full.per_request_tokens_per_second)} and together {tps(full.aggregate_tokens_per_second)}:"
@@ -701,7 +808,7 @@ def commands_of(plan: Launch) -> tuple[LaunchCommand, ...]:
 def build_faq(res: Resolved, ans: Answer) -> Faq:
     """Every FAQ item for `ans` (computed with `res`'s core values), in the order the app shows them."""
     c = _Ctx(res, ans)
-    plan = launch_for(ans)
+    plan = ans.launch
     commands = commands_of(plan)
     sv = serving_for(ans, plan=plan) if ans.selection.target else None
     items = (
@@ -725,8 +832,12 @@ def answer_text(ans: Answer) -> str:
     ]
     if row.on_target is not None:
         e = row.on_target
-        lines.append(
-            f"On {e.hardware.name}: {e.fit}, {gib(e.required_bytes)} of {gib(e.usable_bytes)} usable"
-            + (" per GPU" if e.gpus > 1 else "") + f", {tps(e.tokens_per_second)}"
-        )
+        where = f"On {target_name(e.hardware, e.gpus)}: "
+        usage = f"{gib(e.required_bytes)} of {gib(e.usable_bytes)} usable" + (" per GPU" if e.gpus > 1 else "")
+        if row.unloadable:
+            lines.append(where + f"no runtime loads it ({row.unloadable}). {ways_sentence(ans)}")
+        elif e.fit == NO:
+            lines.append(where + f"does not fit, {usage}. {ways_sentence(ans)}")
+        else:
+            lines.append(where + f"{FIT_WORDS[e.fit]}, {usage}, {tps(e.tokens_per_second)}")
     return "\n".join(lines)

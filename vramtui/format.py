@@ -6,13 +6,18 @@ Memory is counted in GiB (2**30: a GPU sold as "24 GB" has 24 GiB), downloads in
 
 from __future__ import annotations
 
+import re
+
 from vramtui.core.estimate import FITS, NO, TIGHT
+from vramtui.core.hardware import GPU, Hardware
 from vramtui.core.kv import KV_TYPES
+from vramtui.core.offload import OffloadPlan
 from vramtui.core.units import GB, GIB
 
 FIT_LABEL = {FITS: "✓ fits", TIGHT: "~ tight", NO: "✗ no"}  # a symbol, never colour alone
 FIT_STYLE = {FITS: "green", TIGHT: "yellow", NO: "red"}
 FIT_WORDS = {FITS: "fits", TIGHT: "fits only tightly", NO: "does not fit"}
+UNLOADABLE_LABEL = "✗ format"  # no runtime loads this quantization on the target (AWQ on a Mac)
 
 
 def gib(n: float | None, digits: int = 1) -> str:
@@ -72,6 +77,40 @@ def duration(seconds: float) -> str:
 def bytes_per_element(kv_type: str) -> str:
     """'2 B' for f16, '1.0625 B' for q8_0 (34 bytes per 32 values)."""
     return f"{float(KV_TYPES[kv_type]):g} B"
+
+
+def target_name(hw: Hardware, gpus: int = 1) -> str:
+    """The target as the answer assumes it: '2 × NVIDIA GeForce RTX 4090' when split over copies of
+    a discrete GPU; a multi-GPU system or a Mac by its own name."""
+    return f"{gpus} × {hw.name}" if gpus > 1 and hw.kind == GPU else hw.name
+
+
+_VENDOR_PREFIX = re.compile(r"^(?:NVIDIA\s+GeForce|NVIDIA|AMD\s+Radeon(?=\s+RX)|AMD|Intel)\s+")
+
+
+def short_name(name: str, width: int | None = None) -> str:
+    """A GPU or device name for a narrow place: the vendor's words dropped ('RTX 4090', 'RX 7900 XTX',
+    'H100 SXM'), then, if still wider than `width`, cut with '…': at the end, or at the start when
+    the name ends in '(128 GB)', so a Mac keeps its chip and memory ('…16" M4 Max (128 GB)')."""
+    count = re.match(r"^(\d+ × )(.*)$", name)
+    prefix, rest = (count.group(1), count.group(2)) if count else ("", name)
+    short = prefix + _VENDOR_PREFIX.sub("", rest)
+    if width is None or len(short) <= width:
+        return short
+    if width < 4:
+        return short[:width]
+    if re.search(r"\)$", short):
+        return "…" + short[len(short) - width + 1:].lstrip()
+    return short[: width - 1].rstrip() + "…"
+
+
+def offload_text(off: OffloadPlan) -> str:
+    """'-ngl 40 of 81 layers on the GPU, 21.3 GiB in RAM, ~2 tok/s' (llama.cpp partial offload)."""
+    if off.gpu_layers == 0:
+        where = f"-ngl 0: every layer in system RAM ({gib(off.ram_bytes)})"
+    else:
+        where = f"-ngl {off.gpu_layers} of {off.total_layers} layers on the GPU, {gib(off.ram_bytes)} in RAM"
+    return f"{where}, {tps(off.tokens_per_second)}"
 
 
 def one_line(text: str) -> str:

@@ -61,3 +61,15 @@ def parse_rate(name: str, text: str) -> float:
     if not (math.isfinite(value) and 0 < value <= MAX_TOKENS_PER_SECOND):
         raise UsageError(f"{name} must be more than 0 and at most {MAX_TOKENS_PER_SECOND:,.0f} tokens per second")
     return value
+
+
+def parse_params(name: str, text: str) -> int:
+    """A parameter count for option `name`: '8B', '8b', '500M', '1.5T' or a bare number of billions."""
+    t = text.strip().lower().replace(",", "").replace("_", "")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([mbt]?)", t)
+    if not m:
+        raise UsageError(f"{name} {text!r} is not a parameter count (e.g. 8B, 500M, 70)")
+    value = float(m.group(1)) * {"": 1e9, "m": 1e6, "b": 1e9, "t": 1e12}[m.group(2)]
+    if not math.isfinite(value) or value > 1e14:
+        raise UsageError(f"{name} {text!r} is more than any model has")
+    return int(value)

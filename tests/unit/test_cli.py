@@ -108,8 +108,11 @@ def test_text_output_on_a_small_target_offers_more_gpus_offload_and_commands() -
     assert r.returncode == 0
     d = json.loads(run("estimate", "llama-3.1-70b-instruct", "--gpu", "rtx-4090", "--json").stdout)
     off = d["offload"]
-    assert f"It fits {d['gpus_needed']} × NVIDIA GeForce RTX 4090" in r.stdout
-    assert f"llama.cpp -ngl {off['gpu_layers']}): {off['gpu_layers']} of {off['total_layers']} layers" in r.stdout
+    assert f"{d['gpus_needed']} × NVIDIA GeForce RTX 4090 fit it with headroom" in r.stdout
+    assert f"partial offload: -ngl {off['gpu_layers']} of {off['total_layers']} layers" in r.stdout
+    # It does not fit: no speed for it (the table's tok/s is '–', the JSON's null), only the ways it can run.
+    assert d["target"]["fit"] == "no" and d["target"]["tokens_per_second"] is None
+    assert f"~{off['tokens_per_second']:.0f} tok/s" in r.stdout
     assert d["commands"]["llama.cpp"]["command"] in r.stdout
     assert d["commands"]["vllm"]["command"] in r.stdout
 

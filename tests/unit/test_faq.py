@@ -173,15 +173,20 @@ def test_gpu_count_on_a_gpu_target_is_gpus_needed(res) -> None:
 
 
 def test_time_to_first_token_is_prompt_over_prefill_rate(res) -> None:
-    row = next(r for r in answer(res, Selection(SEED)).gpus if r.estimate.prefill_tokens_per_second > 0)
+    rows = answer(res, Selection(SEED)).gpus
+    row = next(r for r in rows if r.estimate.prefill_tokens_per_second > 0 and r.estimate.fit != NO)
     ans, faq = faq_for(res, target=row.id)
     e = ans.quant_row.on_target
     item = faq.item("ttft")
     assert duration(PROMPT_TOKENS / e.prefill_tokens_per_second) in item.answer
     assert item.formula[-1][1].endswith(f"{duration(PROMPT_TOKENS / e.prefill_tokens_per_second)} on {row.entry.name}")
-    mac = next(r for r in ans.devices if r.estimate.hardware.kind == APPLE)
+    mac = next(r for r in ans.devices if r.estimate.hardware.kind == APPLE and r.estimate.fit != NO)
     _, faq = faq_for(res, target=mac.id)
     assert "Unknown" in faq.item("ttft").answer  # Apple publishes no FP16 FLOP/s figure
+    # A target it does not fit gets no time at all: it would not run.
+    small = next(r for r in rows if r.estimate.prefill_tokens_per_second > 0 and r.estimate.fit == NO)
+    _, faq = faq_for(res, target=small.id)
+    assert faq.item("ttft").answer.startswith("No first token: it does not run on") and not faq.item("ttft").formula
 
 
 def test_one_step_up_names_the_smallest_gpu_that_fits_the_next_quant(res) -> None:

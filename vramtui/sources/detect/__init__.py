@@ -20,25 +20,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from vramtui.core.hardware import APPLE, UNIFIED
+from vramtui.core.hardware import APPLE, CPU, UNIFIED
 from vramtui.format import gib
-from vramtui.sources.detect.match import NO_GPU, MachineTarget, machine_target, match_gpu
+from vramtui.sources.detect.match import (
+    CPU_TARGET_ID,
+    NO_GPU,
+    MachineTarget,
+    cpu_target,
+    machine_target,
+    match_gpu,
+    this_machine,
+)
 from vramtui.sources.detect.parse import Machine
 from vramtui.sources.detect.probe import detect_machine
 
-__all__ = ["detect_machine", "machine_json", "machine_lines", "machine_target"]
+__all__ = ["CPU_TARGET_ID", "MachineTarget", "cpu_target", "detect_machine", "machine_json", "machine_lines",
+           "machine_target", "this_machine"]
 
 
 def machine_json(machine: Machine, target: MachineTarget, catalog: Any = None) -> dict[str, Any]:
     """`vramtui detect --json`: what was found, and the target the core would use."""
     entries = list(getattr(catalog, "gpus", {}).values()) if catalog is not None else []
     hw = target.hardware
+    gpu = hw is not None and hw.kind != CPU
     return {
         "system": machine.system,
         "system_ram_bytes": machine.ram_bytes,
         "system_ram_available_bytes": machine.ram_available_bytes,
-        "gpu_detected": hw is not None,
-        "message": None if hw is not None else NO_GPU,
+        "gpu_detected": gpu,
+        "message": None if gpu else NO_GPU,
         "gpus": [
             {
                 "index": g.index,
@@ -105,9 +115,12 @@ def machine_lines(machine: Machine, target: MachineTarget) -> list[str]:
         cores = f", {a.gpu_cores}-core GPU" if a.gpu_cores else ""
         lines.append(f"Apple {a.chip}{cores} · {gib(a.memory_bytes)} unified memory")
     hw = target.hardware
-    if hw is None:
+    if hw is None or hw.kind == CPU:
         lines.append(f"GPU: {NO_GPU}")
-    else:
+    if hw is not None and hw.kind == CPU:
+        lines.append(f"Target: {target.label} · {gib(hw.usable_bytes)} free · "
+                     f"{hw.bandwidth_gbps:,.0f} GB/s assumed (llama.cpp on the CPU)")
+    elif hw is not None:
         bw = f"{hw.bandwidth_gbps:,.0f} GB/s" if target.bandwidth_known else "bandwidth unknown"
         per = f"{gib(hw.memory_bytes)} each" if hw.gpu_count > 1 else gib(hw.memory_bytes)
         usable = (

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from vramtui.core.hardware import APPLE, GPU, MULTI_GPU, Hardware
+from vramtui.core.hardware import APPLE, CPU, GPU, MULTI_GPU, Hardware
+from vramtui.core.offload import DEFAULT_RAM_BANDWIDTH_GBPS
 from vramtui.core.units import GIB
 from vramtui.format import gib
 from vramtui.sources.detect.parse import AppleChip, DetectedGpu, Machine
@@ -255,5 +256,30 @@ def machine_target(machine: Machine, catalog: Any) -> MachineTarget:
     if machine.apple is not None:
         return _apple_target(machine, catalog)
     return MachineTarget(None, NO_GPU, notes=machine.notes)
+
+
+CPU_TARGET_ID = "this-cpu"
+
+
+def cpu_target(machine: Machine) -> MachineTarget:
+    """No GPU: the CPU and system RAM as the target, for llama.cpp's CPU decode.
+
+    Memory: the RAM free now (MemAvailable) when known, else all but core.hardware.CPU_OS_RESERVE.
+    Bandwidth: not measured; the dual-channel DDR5 figure core.offload assumes for system RAM.
+    """
+    ram = machine.ram_bytes
+    if not ram:
+        return MachineTarget(None, NO_GPU, notes=(*machine.notes, "system RAM unknown: no CPU target either"))
+    hw = Hardware(f"This machine's CPU ({gib(ram)} RAM)", "CPU", CPU, ram, DEFAULT_RAM_BANDWIDTH_GBPS,
+                  gpu_memory_bytes=machine.ram_available_bytes or 0)
+    note = (f"{NO_GPU}: the CPU runs the model from system RAM ({gib(hw.usable_bytes)} free), decoding at an "
+            f"assumed {DEFAULT_RAM_BANDWIDTH_GBPS:g} GB/s (dual-channel DDR5; not measured)")
+    return MachineTarget(hw, hw.name, None, False, None, (*machine.notes, note))
+
+
+def this_machine(machine: Machine, catalog: Any) -> MachineTarget:
+    """This machine as a target: its GPUs or Mac, else its CPU and system RAM."""
+    found = machine_target(machine, catalog)
+    return found if found.hardware is not None else cpu_target(machine)
 
 
