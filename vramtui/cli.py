@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vramtui.answers import Answer, Resolved, Selection, answer
 from vramtui.catalog.loader import Catalog
@@ -18,7 +18,7 @@ from vramtui.core.errors import UsageError, VramtuiError
 from vramtui.core.kv import KV_TYPES
 from vramtui.core.serving import SGLANG_VERSION, VLLM_VERSION
 from vramtui.faq import quality_warning, ways_sentence
-from vramtui.format import FIT_STYLE, gb, gib, one_line, params, short_ctx, target_name
+from vramtui.format import FIT_STYLE, error_pct, gb, gib, one_line, params, quantity, short_ctx, target_name
 from vramtui.parse import (
     MAX,
     MAX_BATCHED_TOKENS,
@@ -31,6 +31,9 @@ from vramtui.parse import (
     parse_rate,
 )
 from vramtui.resolve import find_model, find_quant, find_target, user_catalog
+
+if TYPE_CHECKING:
+    from vramtui.receipt import Receipt
 from vramtui.serving import (
     INTERACTIVE_TOKENS_PER_SECOND,
     Serving,
@@ -503,6 +506,56 @@ def cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_receipt(args: argparse.Namespace) -> int:
+    from vramtui.receipt import receipt
+    from vramtui.sources.startup_log import parse_log, read_log
+
+    cat = catalog_from(args)
+    text, name = read_log(args.logfile)
+    r = receipt(cat, parse_log(text, name), model=args.model, quant=args.quant, gpu=args.gpu,
+                context=parse_context(args.context) if args.context else None, kv_type=args.kv_type)
+    if args.json:
+        print(json.dumps(receipt_json(r), indent=2))
+    else:
+        render_receipt(r)
+    return 0
+
+
+def receipt_json(r: Receipt) -> dict[str, Any]:
+    return {
+        "engine": r.log.engine, "version": r.log.version, "log": r.log.source,
+        "model": {"in_log": r.log.model, "id": r.model.id, "hf_repo": r.model.hf_repo},
+        "quant": r.quant, "gpu": r.gpu, "context": r.context, "settings": dict(r.settings),
+        "lines": [{"what": ln.what, "unit": ln.unit, "engine": ln.engine, "vramtui": ln.ours,
+                   "error": None if ln.error is None else round(ln.error, 4), "note": ln.note or None}
+                  for ln in r.lines],
+        "starts": {"engine": r.engine_starts, "vramtui": r.ours_starts},
+        "notes": list(r.notes),
+    }
+
+
+def render_receipt(r: Receipt) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(highlight=False)
+    con.print(f"[bold]Receipt[/] for {r.log.source}: " + " · ".join(f"{k} {v}" for k, v in r.settings))
+    t = Table(box=None, pad_edge=False)
+    for col in ("", "Engine", "vramtui", "Error", ""):
+        t.add_column(col, justify="left" if col in ("",) else "right")
+    for ln in r.lines:
+        t.add_row(ln.what, quantity(ln.engine, ln.unit), quantity(ln.ours, ln.unit), error_pct(ln.error),
+                  f"[dim]{ln.note}[/]" if ln.note else "")
+    con.print(t)
+    word = {True: "starts", False: "refuses to start"}
+    if r.engine_starts is not None and r.ours_starts is not None:
+        con.print(f"vLLM {word[r.engine_starts]} in the log; vramtui says it {word[r.ours_starts]}.")
+    elif r.ours_starts is not None:
+        con.print(f"vramtui says vLLM {word[r.ours_starts]} (the log does not show it).")
+    for note in r.notes:
+        con.print(f"[dim]{note}[/]")
+
+
 def cmd_detect(args: argparse.Namespace) -> int:
     from vramtui.sources.detect import detect_machine, machine_json, machine_lines, this_machine
 
@@ -591,6 +644,17 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--json", action="store_true", help="print JSON")
     f.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
     f.set_defaults(func=cmd_fit)
+
+    r = sub.add_parser("receipt", help="a vLLM or llama.cpp startup log beside vramtui's estimate")
+    r.add_argument("logfile", metavar="LOGFILE", help="the engine's startup log, or - to read standard input")
+    r.add_argument("--model", "-m", help="the model, where the log does not name it (or names it differently)")
+    r.add_argument("--quant", "-q", help="the quantization, where the log does not say it")
+    r.add_argument("--gpu", "-g", help="the GPU, where the log does not name it (vLLM's pool needs one)")
+    r.add_argument("--context", "-c", help="the context, where the log does not say it")
+    r.add_argument("--kv-type", choices=sorted(KV_TYPES), help="the KV cache type, where the log does not say it")
+    r.add_argument("--json", action="store_true", help="print JSON")
+    r.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
+    r.set_defaults(func=cmd_receipt)
 
     d = sub.add_parser("detect", help="this machine's GPUs and RAM")
     d.add_argument("--json", action="store_true", help="print JSON")

@@ -116,3 +116,25 @@ def offload_text(off: OffloadPlan) -> str:
 def one_line(text: str) -> str:
     """`text` on one printable line: control characters (a newline in a typed name) shown escaped."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def quantity(value: float | None, unit: str) -> str:
+    """A figure already in `unit`: '36.56 GiB', '448.0 MiB', '42,656 tokens', '1.30x'; '—' when unknown."""
+    if value is None:
+        return "—"
+    if unit == "GiB":
+        return f"{value:,.2f} GiB"
+    if unit == "MiB":
+        return f"{value:,.1f} MiB"
+    if unit == "tokens":
+        return f"{value:,.0f} tokens"
+    if unit == "x":
+        return f"{value:,.2f}x"
+    return f"{value:,g}"
+
+
+def error_pct(error: float | None) -> str:
+    """A relative error: '+1.3 %', '−6.7 %'; '' when there is none."""
+    if error is None:
+        return ""
+    return f"{'+' if error >= 0 else '−'}{abs(error) * 100:.1f} %"
