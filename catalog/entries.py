@@ -17,7 +17,7 @@ from vramtui.core.arch import Architecture
 from vramtui.core.gguf_file import GgufFile
 from vramtui.core.hardware import APPLE, GPU, MULTI_GPU, UNIFIED, Hardware
 from vramtui.core.hf_config import architecture_from_config
-from vramtui.core.quant_mix import Recipe
+from vramtui.core.quant_mix import Recipe, recipe_for_release
 from vramtui.core.quantization import Quantization
 from vramtui.core.units import gib
 from vramtui.core.weights import GpuFormat
@@ -84,10 +84,14 @@ class ModelEntry(_Entry):
         return (self.gguf_file.file_type or None) if self.gguf_file is not None else None
 
     def quantization(self, q: Quantization) -> Quantization:
-        """`q` for this model: the GGUF file itself (exact weights) when `q` is that file's quantization."""
+        """`q` for this model: the GGUF file itself (exact weights) when `q` is that file's quantization;
+        otherwise `q` made by the llama-quantize of the model's release (see quant_mix.LEGACY_QKV_BEFORE)."""
         f = self.gguf_file
         if f is None or not f.file_type or q.name != f.file_type:
-            return q
+            if q.recipe is None:
+                return q
+            recipe = recipe_for_release(q.recipe, self.release_date)
+            return q if recipe == q.recipe else dataclasses.replace(q, recipe=recipe)
         return Quantization(q.name, q.nominal_bits, q.quality, gguf_file=f)
 
 

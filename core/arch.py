@@ -23,6 +23,7 @@ class Moe:
     expert_ff: int  # intermediate size of one routed expert
     shared_ff: int = 0  # total intermediate size of the always-on shared expert(s)
     router_bias: bool = False
+    expert_biases: bool = False  # gpt-oss: biases on the router and on every expert's projections
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,15 @@ class ShortConv:
 
 
 @dataclass(frozen=True)
+class RopeScaling:
+    """How the config stretches RoPE past the trained context (its `rope_scaling` block)."""
+
+    kind: str  # yarn, linear, dynamic, longrope, llama3 ...
+    factor: float = 0.0
+    original_context: int = 0  # the context the scaling starts from (original_max_position_embeddings)
+
+
+@dataclass(frozen=True)
 class Architecture:
     """The text model's shape, per layer where layers differ."""
 
@@ -100,9 +110,12 @@ class Architecture:
     mtp_layers: int = 0  # multi-token-prediction layers: in the checkpoint, not in GGUF files
     mtp_copies_embeddings: bool = False  # DeepSeek V3's MTP layer stores its own embedding and head
     rope_freqs: bool = False  # llama3-style rope scaling adds a small F32 tensor to GGUF files
+    fused_qkv: bool = False  # Phi-3: one attn_qkv tensor, and gate+up fused into one ffn_up
+    expert_type: str = ""  # GGML type the checkpoint already stores routed experts in (gpt-oss: MXFP4)
     dense_ff: int = 0  # intermediate size of the dense FFN in non-MoE layers of an MoE model
     extra_params: int = 0  # parameters of parts not modelled tensor by tensor (vision tower...)
     tokenizer: str = "bpe"  # "bpe" or "spm": decides the GGUF header's tokenizer size
+    rope_scaling: RopeScaling | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:

@@ -67,5 +67,9 @@ class GgufFile:
 
 def file_weights(a: Architecture, f: GgufFile) -> WeightsBreakdown:
     """The weights of the GGUF file `f` (whose architecture is `a`): exact, not estimated."""
-    items = [(t, ty, f.padded(tensor_bytes(ty, t.shape))) for t, ty in f.tensor_types()]
+    items = []
+    for t, ty in f.tensor_types():
+        if t.layer is not None and t.layer >= a.layers:  # an MTP block: in the file, skipped at load
+            t = Tensor(t.name, t.shape, t.layer, t.is_param, loaded=False)
+        items.append((t, ty, f.padded(tensor_bytes(ty, t.shape))))
     return _breakdown(a, items, f.header_bytes, 0)

@@ -24,6 +24,7 @@ from vramtui.core.arch import (
     Mamba,
     Mla,
     Moe,
+    RopeScaling,
     ShortConv,
 )
 from vramtui.core.config_fields import MAX_CONTEXT, MAX_EXPERTS, MAX_HEAD_DIM, MAX_HEADS, MAX_LAYERS, MAX_VOCAB
@@ -40,6 +41,7 @@ _LLAMA_CPP_ARCH = {
     "qwen2": "qwen2", "qwen2_moe": "qwen2moe", "qwen3": "qwen3", "qwen3_moe": "qwen3moe",
     "qwen3_next": "qwen3next", "qwen3_5_text": "qwen35", "qwen3_5_moe_text": "qwen35moe",
     "qwen3_5": "qwen35", "qwen3_5_moe": "qwen35moe", "qwen3_vl": "qwen3vl", "qwen3_vl_moe": "qwen3vlmoe",
+    "qwen3_vl_text": "qwen3vl", "qwen3_vl_moe_text": "qwen3vlmoe",
     "qwen2_5_vl": "qwen2vl", "gemma": "gemma", "gemma2": "gemma2", "gemma3": "gemma3",
     "gemma3_text": "gemma3", "gemma3n": "gemma3n", "gemma3n_text": "gemma3n",
     "phi3": "phi3", "phimoe": "phimoe", "deepseek_v2": "deepseek2", "deepseek_v3": "deepseek2",
@@ -64,7 +66,7 @@ _QK_NORM = {
     *_GATED_ATTENTION,
 }
 # SentencePiece vocabularies carry scores and no merges in GGUF.
-_SPM = {"gemma", "gemma2", "gemma3", "gemma3_text", "gemma3n", "gemma3n_text", "phi3"}
+_SPM = {"gemma", "gemma2", "gemma3", "gemma3_text", "gemma3n", "gemma3n_text"}  # (and any vocab <= 32,768)
 
 
 # transformers' Gemma3TextConfig defaults: Gemma 3 configs on the Hub omit the keys that equal them.
@@ -198,7 +200,7 @@ def _moe(c: dict[str, Any], mt: str, n: int) -> tuple[Moe | None, tuple[bool, ..
     bias = mt in ("deepseek_v3", "kimi_k2", "glm4_moe", "minimax_m2") or bool(
         c.get("topk_method") == "noaux_tc"
     )
-    return Moe(experts, active, expert_ff, shared, bias), layers, dense_ff
+    return Moe(experts, active, expert_ff, shared, bias, expert_biases=mt == "gpt_oss"), layers, dense_ff
 
 
 def vision_params_estimate(cfg: Mapping[str, Any], text_hidden: int) -> int:
@@ -248,6 +250,22 @@ def _check_attention(heads: int, kv_heads: int, hidden: int, head_dim: int, expl
     if not explicit_head_dim and hidden % heads:
         raise ConfigError("hidden_size", f"({hidden}) is not a multiple of num_attention_heads ({heads}), "
                                          "and there is no head_dim")
+
+
+def _rope_scaling(rope: object, c: Mapping[str, Any]) -> RopeScaling | None:
+    """The config's RoPE scaling (None when it declares none, or only a plain rope_theta)."""
+    if not isinstance(rope, Mapping):
+        return None
+    kind = rope.get("rope_type") or rope.get("type")
+    if not isinstance(kind, str) or kind == "default":
+        return None
+    factor = rope.get("factor")
+    original = rope.get("original_max_position_embeddings") or c.get("original_max_position_embeddings")
+    return RopeScaling(
+        kind,
+        float(factor) if isinstance(factor, (int, float)) and not isinstance(factor, bool) else 0.0,
+        int(original) if isinstance(original, int) and not isinstance(original, bool) and original > 0 else 0,
+    )
 
 
 def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
@@ -339,6 +357,8 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
 
     rope = c.get("rope_scaling") or c.get("rope_parameters") or {}
     rope_type = rope.get("rope_type") or rope.get("type") if isinstance(rope, Mapping) else None
+    qc = cfg.get("quantization_config")
+    native_mxfp4 = isinstance(qc, Mapping) and qc.get("quant_method") == "mxfp4" and mt == "gpt_oss"
     return Architecture(
         arch=_LLAMA_CPP_ARCH.get(mt, mt or "llama"),
         layers=n,
@@ -371,6 +391,9 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
                         hi=MAX_LAYERS),
         mtp_copies_embeddings=mt in ("deepseek_v3", "kimi_k2"),
         dense_ff=dense_ff if moe is not None else 0,
+        fused_qkv=mt == "phi3",
+        expert_type="MXFP4" if native_mxfp4 else "",
+        rope_scaling=_rope_scaling(rope, c),
         tokenizer="spm" if mt in _SPM or vocab <= 32768 else "bpe",
         extra_params=vision_params_estimate(cfg, hidden),
     )

@@ -5,6 +5,14 @@ each; MLA layers store one compressed latent of kv_lora_rank + qk_rope_head_dim;
 sliding-window layers keep at most the window; recurrent layers (Mamba, gated
 delta-net, short convolution) keep a fixed F32 state per sequence, whatever the
 context. llama.cpp keeps those states in F32 whatever the KV cache type.
+
+Cells, as llama.cpp allocates them (llama_context, llama_kv_cache_iswa): the context is
+rounded up to a multiple of 256 cells per sequence; a sliding-window layer holds
+pad256(min(cells, window + n_ubatch)) cells — the window plus one micro-batch of 512
+tokens, because a batch is written before the oldest tokens are evicted (gpt-oss's
+128-token window takes 768 cells, not 128). Each sequence has its own stream (llama.cpp's
+default, kv_unified = false). MTP layers that llama.cpp keeps in the GGUF get a cache
+too for GLM-4.5/4.6 (core.tensors.kv_mtp_layers).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from vramtui.core.arch import CONV, FULL, LINEAR, MAMBA, SLIDING, Architecture
+from vramtui.core.tensors import kv_mtp_layers
 
 # Bytes per cached element, as exact fractions (q8_0 stores 32 values in 34 bytes).
 KV_TYPES: dict[str, Fraction] = {
@@ -29,25 +38,39 @@ KV_TYPES: dict[str, Fraction] = {
     "iq4_nl": Fraction(18, 32),
 }
 STATE_BYTES = 4  # recurrent states are F32
+CELL_PAD = 256  # llama.cpp rounds every cache (and the context) up to this many cells
+UBATCH = 512  # llama.cpp's default micro-batch (n_ubatch)
+
+
+def cells(context: int) -> int:
+    """Cells llama.cpp allocates for `context` tokens of one sequence (GGML_PAD(n_ctx, 256))."""
+    return -(-context // CELL_PAD) * CELL_PAD
+
+
+def window_cells(context: int, window: int, ubatch: int = UBATCH) -> int:
+    """Cells of a sliding-window layer: pad256(min(cells(context), window + ubatch))."""
+    return cells(min(cells(context), window + ubatch))
 
 
 @dataclass(frozen=True)
 class KvBreakdown:
     """The KV cache and the terms it was computed from:
 
-    attention_bytes = (context × full_layers + window_tokens × sliding_layers)
+    attention_bytes = (cells × full_layers + window_cells × sliding_layers)
                       × width × bytes_per_element × sequences
     state_bytes     = state_elements × 4 B × sequences (over state_layers)
     """
 
     attention_bytes: int  # grows with context
     state_bytes: int  # fixed per sequence
-    full_layers: int
+    full_layers: int  # MTP layers that get a cache included
     sliding_layers: int
     state_layers: int
-    context: int = 0  # tokens a full-attention layer holds per sequence
-    window_tokens: int = 0  # tokens a sliding-window layer holds per sequence
+    context: int = 0  # tokens asked for, per sequence
+    cells: int = 0  # cells a full-attention layer holds per sequence (context rounded up to 256)
+    window_cells: int = 0  # cells a sliding-window layer holds per sequence
     window: int = 0  # the model's sliding window
+    ubatch: int = UBATCH
     width: int = 0  # cached elements per token and layer (K and V together, or the MLA latent)
     bytes_per_element: Fraction = Fraction(2)
     sequences: int = 1
@@ -120,11 +143,12 @@ def kv_cache(a: Architecture, context: int, kv_type: str = "f16", sequences: int
         raise ValueError("context must be >= 0 and sequences >= 1")
     per_elem = KV_TYPES[kv_type]
     width = kv_width(a)
-    full = a.count(FULL)
+    full = a.count(FULL) + kv_mtp_layers(a)
     sliding = a.count(SLIDING)
-    window_tokens = min(context, a.sliding_window) if sliding else 0
-    elements = width * (full * context + sliding * window_tokens) * sequences
+    full_cells = cells(context)
+    swa_cells = window_cells(context, a.sliding_window) if sliding else 0
+    elements = width * (full * full_cells + sliding * swa_cells) * sequences
     attention = elements * per_elem.numerator // per_elem.denominator
     state, state_layers = _states(a)
     return KvBreakdown(attention, state * STATE_BYTES * sequences, full, sliding, state_layers,
-                       context, window_tokens, a.sliding_window, width, per_elem, sequences)
+                       context, full_cells, swa_cells, a.sliding_window, UBATCH, width, per_elem, sequences)

@@ -81,7 +81,7 @@ def active_weight_bytes(a: Architecture, w: WeightsBreakdown, sequences: int = 1
     routed experts, those that at least one sequence's token picks: a fraction
     1 − (1 − active/experts)^sequences of them (active/experts for one sequence).
     """
-    read = w.tensor_bytes + w.extra_bytes - w.embedding_bytes
+    read = w.tensor_bytes + w.extra_bytes - w.embedding_bytes - w.unloaded_bytes
     if a.moe is not None and w.expert_bytes:
         read -= w.expert_bytes
         if sequences <= 1:

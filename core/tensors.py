@@ -11,6 +11,18 @@ from dataclasses import dataclass
 
 from vramtui.core.arch import CONV, FULL, LINEAR, MAMBA, MLP_ONLY, SLIDING, Architecture
 
+# Architectures whose llama.cpp converter keeps the multi-token-prediction (NextN) layers in
+# the GGUF, as extra blocks after the trunk (block_count = layers + nextn_predict_layers).
+# llama.cpp skips their weights at load (file size, not memory) but, for these two, still
+# gives them a KV cache (create_memory filters MTP layers out only for other architectures).
+# DeepSeek V3/R1 (skip_mtp), Qwen3-Next and Nemotron-H converters drop them.
+MTP_IN_GGUF = ("glm4moe",)
+MTP_HAS_KV = ("glm4moe",)
+# Gated delta-net layers as qwen35/qwen35moe files store them (qwen3next files: ssm_in + ssm_ba).
+_SPLIT_DELTA_NET = ("qwen35", "qwen35moe")
+# Shared experts with a learned scalar gate (ffn_gate_inp_shexp).
+_GATED_SHARED_EXPERT = ("qwen2moe", "qwen3next", "qwen35moe")
+
 
 @dataclass(frozen=True)
 class Tensor:
@@ -19,6 +31,8 @@ class Tensor:
     layer: int | None = None
     # False for tensors that exist only in GGUF files (rope_freqs), not in the model's weights.
     is_param: bool = True
+    # False for tensors the file holds but llama.cpp does not load (MTP/NextN layers).
+    loaded: bool = True
 
     @property
     def elements(self) -> int:
@@ -55,12 +69,15 @@ def _attention(a: Architecture, i: int) -> list[Tensor]:
         return out
     q_out = a.heads * hd * (2 if a.gated_attention else 1)
     kv_out = a.kv_heads * hd
-    out += [
-        Tensor(p + "attn_q.weight", (h, q_out), i),
-        Tensor(p + "attn_k.weight", (h, kv_out), i),
-        Tensor(p + "attn_v.weight", (h, kv_out), i),
-        Tensor(p + "attn_output.weight", (a.heads * hd, h), i),
-    ]
+    if a.fused_qkv:
+        out.append(Tensor(p + "attn_qkv.weight", (h, q_out + 2 * kv_out), i))
+    else:
+        out += [
+            Tensor(p + "attn_q.weight", (h, q_out), i),
+            Tensor(p + "attn_k.weight", (h, kv_out), i),
+            Tensor(p + "attn_v.weight", (h, kv_out), i),
+        ]
+    out.append(Tensor(p + "attn_output.weight", (a.heads * hd, h), i))
     if a.qkv_bias:
         out += [
             Tensor(p + "attn_q.bias", (q_out,), i),
@@ -86,6 +103,19 @@ def _linear_attention(a: Architecture, i: int) -> list[Tensor]:
     qk = la.key_heads * la.key_head_dim
     v = la.value_heads * la.value_head_dim
     conv_dim = 2 * qk + v
+    if a.arch in _SPLIT_DELTA_NET:
+        # The q/k/v in-projection is one attn_qkv tensor, which llama-quantize treats like attn_v.
+        return [
+            Tensor(p + "attn_qkv.weight", (a.hidden, conv_dim), i),
+            Tensor(p + "attn_gate.weight", (a.hidden, v), i),
+            Tensor(p + "ssm_conv1d.weight", (la.conv_kernel, conv_dim), i),
+            Tensor(p + "ssm_dt.bias", (la.value_heads,), i),
+            Tensor(p + "ssm_a", (la.value_heads,), i),
+            Tensor(p + "ssm_beta.weight", (a.hidden, la.value_heads), i),
+            Tensor(p + "ssm_alpha.weight", (a.hidden, la.value_heads), i),
+            Tensor(p + "ssm_norm.weight", (la.value_head_dim,), i),
+            Tensor(p + "ssm_out.weight", (v, a.hidden), i),
+        ]
     return [
         Tensor(p + "ssm_in.weight", (a.hidden, 2 * qk + 2 * v), i),
         Tensor(p + "ssm_ba.weight", (a.hidden, 2 * la.value_heads), i),
@@ -146,6 +176,8 @@ def _ffn(a: Architecture, i: int) -> list[Tensor]:
         ff = a.ff_of_dense_layer() if a.is_moe else a.intermediate
         if ff == 0:
             return []
+        if a.fused_qkv:  # Phi-3 also fuses gate and up into one ffn_up of twice the width
+            return [Tensor(p + "ffn_up.weight", (h, 2 * ff), i), Tensor(p + "ffn_down.weight", (ff, h), i)]
         out = [Tensor(p + "ffn_up.weight", (h, ff), i), Tensor(p + "ffn_down.weight", (ff, h), i)]
         if a.ffn_gated:
             out.insert(0, Tensor(p + "ffn_gate.weight", (h, ff), i))
@@ -161,8 +193,17 @@ def _ffn(a: Architecture, i: int) -> list[Tensor]:
     ]
     if moe.router_bias:
         out.append(Tensor(p + "exp_probs_b.bias", (e,), i))
+    if moe.expert_biases:
+        out += [
+            Tensor(p + "ffn_gate_inp.bias", (e,), i),
+            Tensor(p + "ffn_gate_exps.bias", (ff, e), i),
+            Tensor(p + "ffn_up_exps.bias", (ff, e), i),
+            Tensor(p + "ffn_down_exps.bias", (h, e), i),
+        ]
     if moe.shared_ff:
         s = moe.shared_ff
+        if a.arch in _GATED_SHARED_EXPERT:
+            out.append(Tensor(p + "ffn_gate_inp_shexp.weight", (h,), i))
         out += [
             Tensor(p + "ffn_gate_shexp.weight", (h, s), i),
             Tensor(p + "ffn_up_shexp.weight", (h, s), i),
@@ -180,35 +221,79 @@ _MIXERS = {
 }
 
 
+def gguf_mtp_layers(a: Architecture) -> int:
+    """Multi-token-prediction blocks llama.cpp's converter keeps in the GGUF (after the trunk)."""
+    return a.mtp_layers if a.arch in MTP_IN_GGUF else 0
+
+
+def gguf_layers(a: Architecture) -> int:
+    """The GGUF's block_count (llama.cpp's n_layer_all): the trunk plus kept MTP blocks."""
+    return a.layers + gguf_mtp_layers(a)
+
+
+def kv_mtp_layers(a: Architecture) -> int:
+    """MTP blocks llama.cpp gives a KV cache although it never runs them in the main context."""
+    return gguf_mtp_layers(a) if a.arch in MTP_HAS_KV else 0
+
+
+def _block(a: Architecture, i: int, kind: str, ffn_of: int) -> list[Tensor]:
+    p = f"blk.{i}."
+    h = a.hidden
+    out = [Tensor(p + "attn_norm.weight", (h,), i)]
+    mixer = _MIXERS.get(kind)
+    if mixer is not None:
+        out += mixer(a, i)
+    if a.post_norms:
+        out.append(Tensor(p + "post_attention_norm.weight", (h,), i))
+    ffn = [Tensor(t.name.replace(f"blk.{ffn_of}.", p), t.shape, i) for t in _ffn(a, ffn_of)]
+    if ffn:
+        out.append(Tensor(p + "ffn_norm.weight", (h,), i))
+        out += ffn
+        if a.post_norms:
+            out.append(Tensor(p + "post_ffw_norm.weight", (h,), i))
+    return out
+
+
+def _mtp_block(a: Architecture, i: int) -> list[Tensor]:
+    """A NextN block: a full-attention decoder layer like the last one, the projection of
+    [embedding; hidden] (2·hidden → hidden), its norms, and its own embedding and head."""
+    p = f"blk.{i}."
+    h = a.hidden
+    last = a.layers - 1
+    out = _block(a, i, FULL, last)
+    out += [
+        Tensor(p + "nextn.eh_proj.weight", (2 * h, h), i),
+        Tensor(p + "nextn.enorm.weight", (h,), i),
+        Tensor(p + "nextn.hnorm.weight", (h,), i),
+        Tensor(p + "nextn.embed_tokens.weight", (h, a.vocab), i),
+        Tensor(p + "nextn.shared_head_head.weight", (h, a.vocab), i),
+        Tensor(p + "nextn.shared_head_norm.weight", (h,), i),
+    ]
+    return [Tensor(t.name, t.shape, t.layer, t.is_param, loaded=False) for t in out]
+
+
 def gguf_tensors(a: Architecture) -> list[Tensor]:
-    """Every tensor of the text model, in llama.cpp's order (globals, then layer by layer)."""
+    """Every tensor of the text model's GGUF file (globals, then layer by layer, then kept MTP blocks)."""
     h = a.hidden
     out = [Tensor("token_embd.weight", (h, a.vocab))]
     for i, kind in enumerate(a.layer_kinds):
-        p = f"blk.{i}."
-        out.append(Tensor(p + "attn_norm.weight", (h,), i))
-        mixer = _MIXERS.get(kind)
-        if mixer is not None:
-            out += mixer(a, i)
-        if a.post_norms:
-            out.append(Tensor(p + "post_attention_norm.weight", (h,), i))
-        ffn = _ffn(a, i)
-        if ffn:
-            out.append(Tensor(p + "ffn_norm.weight", (h,), i))
-            out += ffn
-            if a.post_norms:
-                out.append(Tensor(p + "post_ffw_norm.weight", (h,), i))
+        out += _block(a, i, kind, i)
+    for i in range(a.layers, gguf_layers(a)):
+        out += _mtp_block(a, i)
     out.append(Tensor("output_norm.weight", (h,)))
     if not a.tied_embeddings:
         out.append(Tensor("output.weight", (h, a.vocab)))
     if a.rope_freqs:
         out.append(Tensor("rope_freqs.weight", (a.head_dim // 2,), is_param=False))
+    if a.rope_scaling is not None and a.rope_scaling.kind == "longrope":
+        # Phi-3.5/4-mini: per-dimension LongRoPE factors for short and long contexts.
+        out += [Tensor(f"rope_factors_{n}.weight", (a.head_dim // 2,), is_param=False) for n in ("long", "short")]
     return out
 
 
 def parameter_count(a: Architecture) -> int:
     """Parameters a runtime loads: the text model's tensors plus any part not modelled here (vision tower)."""
-    return sum(t.elements for t in gguf_tensors(a) if t.is_param) + a.extra_params
+    return sum(t.elements for t in gguf_tensors(a) if t.is_param and t.loaded) + a.extra_params
 
 
 def checkpoint_parameter_count(a: Architecture) -> int:

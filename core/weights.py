@@ -37,10 +37,17 @@ class WeightsBreakdown:
     expert_bytes: int  # bytes of routed-expert tensors (MoE); 0 for dense models
     embedding_bytes: int  # token_embd when it is not also the output matrix (one row read per token)
     extra_bytes: int = 0  # parts not modelled tensor by tensor (e.g. a vision tower), at 16 bits
+    unloaded_bytes: int = 0  # tensors in the file that llama.cpp skips at load (MTP/NextN blocks)
 
     @property
     def total(self) -> int:
+        """The file: what is downloaded."""
         return self.tensor_bytes + self.header_bytes + self.extra_bytes
+
+    @property
+    def loaded(self) -> int:
+        """What the runtime holds in memory: the file without the tensors it skips."""
+        return self.total - self.unloaded_bytes
 
 
 # BPE merge-rule counts of common tokenizers, by vocabulary size (from their GGUF files):
@@ -73,16 +80,18 @@ def _breakdown(
     a: Architecture, items: list[tuple[Tensor, str, int]], header: int, extra_bytes: int
 ) -> WeightsBreakdown:
     by_type: dict[str, int] = {}
-    experts = embedding = 0
+    experts = embedding = unloaded = 0
     for t, type_name, size in items:
         by_type[type_name] = by_type.get(type_name, 0) + size
-        if "_exps." in t.name:
+        if not t.loaded:
+            unloaded += size
+        elif "_exps." in t.name:
             experts += size
         elif t.name == "token_embd.weight" and not a.tied_embeddings:
             embedding = size
     ordered = tuple(sorted(by_type.items(), key=lambda kv: -kv[1]))
     total = sum(s for _, _, s in items)
-    return WeightsBreakdown(total, header, ordered, experts, embedding, extra_bytes)
+    return WeightsBreakdown(total, header, ordered, experts, embedding, extra_bytes, unloaded)
 
 
 def gguf_weights(a: Architecture, recipe: Recipe) -> WeightsBreakdown:

@@ -21,6 +21,7 @@ from vramtui.core.estimate import (
     default_context,
     gpus_needed,
     memory,
+    native_quant,
     on_target,
     plan_settings,
     recommended_quant,
@@ -184,9 +185,11 @@ class Answer:
 
 
 def quant_names(res: Resolved, sel: Selection) -> list[str]:
-    """The quantizations shown for a selection: the listed ones (or all), always including the selected."""
+    """The quantizations shown for a selection: the listed ones (or all), always including the
+    selected one and the model's native one (gpt-oss: MXFP4_MOE)."""
     cat = res.catalog
-    return [n for n, q in cat.quants.items() if sel.all_quants or q.listed or n == sel.quant]
+    native = native_quant(cat.models[sel.model_id].architecture) if sel.model_id in cat.models else None
+    return [n for n, q in cat.quants.items() if sel.all_quants or q.listed or n in (sel.quant, native)]
 
 
 def answer(res: Resolved, sel: Selection) -> Answer:

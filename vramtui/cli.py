@@ -15,6 +15,7 @@ from vramtui.answers import Answer, Resolved, Selection, answer
 from vramtui.catalog.loader import Catalog
 from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts, target_texts
 from vramtui.core.errors import UsageError, VramtuiError
+from vramtui.core.estimate import default_quant
 from vramtui.core.kv import KV_TYPES
 from vramtui.core.serving import SGLANG_VERSION, VLLM_VERSION
 from vramtui.faq import quality_warning, ways_sentence
@@ -68,7 +69,7 @@ def catalog_from(args: argparse.Namespace) -> Catalog:
 
 def selection_from(cat: Catalog, args: argparse.Namespace) -> Selection:
     model = find_model(cat, " ".join(args.model))
-    quant = find_quant(cat, args.quant or model.file_quant or "Q4_K_M")
+    quant = find_quant(cat, args.quant or model.file_quant or default_quant(model.architecture))
     context = parse_context(args.context) if args.context else None
     if context == MAX:
         context = model.architecture.context
@@ -101,6 +102,7 @@ def estimate_json(ans: Answer, sv: Serving | None = None) -> dict[str, Any]:
                 "name": r.entry.name,
                 "bits_per_weight": round(r.memory.weights.tensor_bytes * 8 / m.params, 3),
                 "weights_bytes": r.memory.weights_bytes,
+                "download_bytes": r.memory.download_bytes,
                 "kv_cache_bytes": r.memory.kv_bytes,
                 "overhead_bytes": r.memory.overhead_bytes,
                 "total_bytes": r.memory.total_bytes,
@@ -257,7 +259,7 @@ def render_estimate(ans: Answer, sv: Serving | None = None) -> None:
     for r in ans.quants:
         name = r.entry.name + (" ★" if r.recommended else "")
         style = "bold" if r.entry.name == sel.quant else ""
-        row = [name, f"{r.memory.weights.tensor_bytes * 8 / m.params:.2f}", gb(r.memory.weights_bytes),
+        row = [name, f"{r.memory.weights.tensor_bytes * 8 / m.params:.2f}", gb(r.memory.download_bytes),
                gib(r.memory.kv_bytes), gib(r.memory.total_bytes), gib(r.full_context_total_bytes)]
         if r.on_target:
             fit = r.on_target.fit
@@ -606,7 +608,8 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("estimate", help="memory, fit and speed of a model")
     e.add_argument("model", metavar="MODEL", nargs="+",
                    help="catalog id, Hugging Face repo id, a name, or a path to a config.json, its folder or a .gguf")
-    e.add_argument("--quant", "-q", help="quantization (default: a GGUF file's own, else Q4_K_M)")
+    e.add_argument("--quant", "-q", help="quantization (default: a GGUF file's own, else the best balance:"
+                   " Q4_K_M, or MXFP4_MOE for gpt-oss)")
     e.add_argument("--context", "-c", help="tokens per sequence: 2048, 8k, 128K or max (default 8k)")
     e.add_argument("--kv-type", choices=sorted(KV_TYPES), default="f16", help="KV cache type (default f16)")
     e.add_argument("--gpu", "-g", help="target GPU or device")

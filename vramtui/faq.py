@@ -27,6 +27,7 @@ from vramtui.core.estimate import (
     memory,
 )
 from vramtui.core.hardware import APPLE, APPLE_OS_RESERVE, APPLE_SMALL_RAM_LIMIT, Hardware
+from vramtui.core.kv import CELL_PAD
 from vramtui.core.launch import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchCommand
 from vramtui.core.overhead import LOGITS_BYTES, MASK_BYTES
 from vramtui.core.quantization import LOW_QUALITY
@@ -274,7 +275,9 @@ def memory_formula(c: _Ctx) -> tuple[Term, ...]:
         ("Memory", "= weights + KV cache + overhead"),
         ("", f"= {m.weights_bytes / GIB:.2f} + {m.kv_bytes / GIB:.2f} + {m.overhead_bytes / GIB:.2f}"
              f" = {m.total_bytes / GIB:.2f} GiB"),
-        ("Weights", f"= {' + '.join(parts)} = {gb(w.total)}"),
+        ("Weights", f"= {' + '.join(parts)} = {gb(w.total)}"
+                    + (f" − {gb(w.unloaded_bytes)} of MTP layers llama.cpp skips = {gb(w.loaded)}"
+                       if w.unloaded_bytes else "")),
         ("", f"({c.ans.model.params / 1e9:.2f}B params at {effective_bits(c.row, c.ans.model.params):.2f}"
              f" bits on average: each tensor at the type {c.quant} gives it)"),
         *kv_formula(c),
@@ -289,19 +292,24 @@ def kv_formula(c: _Ctx) -> list[Term]:
         width_text = f"= {a.mla.kv_lora_rank} latent + {a.mla.qk_rope_head_dim} rope = {kv.width:,} (MLA)"
     else:
         width_text = f"= 2 × {a.kv_heads} KV heads × {a.head_dim} head dim = {kv.width:,}"
-    lines: list[Term] = [("KV cache", "= tokens × layers × K+V width × bytes per value × sequences")]
+    lines: list[Term] = [("KV cache", "= cells × layers × K+V width × bytes per value × sequences")]
     if kv.full_layers + kv.sliding_layers == 0:
         lines.append(("", "(no attention layers: no per-token cache)"))
     else:
-        token_terms = [f"{kv.context:,} × {kv.full_layers} layers"] if kv.full_layers else []
+        token_terms = [f"{kv.cells:,} × {kv.full_layers} layers"] if kv.full_layers else []
         if kv.sliding_layers:
-            token_terms.append(f"{kv.window_tokens:,} × {kv.sliding_layers} sliding layers (window {kv.window:,})")
+            token_terms.append(f"{kv.window_cells:,} × {kv.sliding_layers} sliding layers")
         tok = " + ".join(token_terms)
         if len(token_terms) > 1:
             tok = f"({tok})"
         lines.append(("", f"= {tok} × {kv.width:,} × {bytes_per_element(c.s.kv_type)} × {kv.sequences}"
                           f" = {kv.attention_bytes / GIB:.2f} GiB"))
         lines.append(("K+V width", width_text))
+        cells_text = f"{kv.context:,} tokens rounded up to {CELL_PAD} = {kv.cells:,}"
+        if kv.sliding_layers:
+            cells_text += (f"; a sliding layer keeps its window {kv.window:,} + a {kv.ubatch}-token micro-batch,"
+                           f" rounded up to {CELL_PAD} = {kv.window_cells:,}")
+        lines.append(("Cells", cells_text + " (llama.cpp's allocation)"))
     if kv.state_bytes:
         lines.append(("", f"+ fixed recurrent state: {kv.state_layers} layers × {kv.sequences} = "
                           f"{kv.state_bytes / GIB:.2f} GiB"))
@@ -580,18 +588,22 @@ def q_speed(c: _Ctx) -> FaqItem:
 
 
 def q_download(c: _Ctx) -> FaqItem:
-    w = c.row.memory.weights_bytes
-    text = f"At {c.quant} the download is {gb(w)}."
+    m = c.row.memory
+    text = f"At {c.quant} the download is {gb(m.download_bytes)}."
     q8 = c.quant_row("Q8_0")
     if q8 is not None and c.quant != "Q8_0":
-        text += f" Q8_0 is {gb(q8.memory.weights_bytes)}."
+        text += f" Q8_0 is {gb(q8.memory.download_bytes)}."
     full = next((r for n in FULL_PRECISION if (r := c.quant_row(n)) is not None), None)
     if full is not None and c.quant != full.entry.name:
-        text += f" Full precision ({full.entry.name}) is {gb(full.memory.weights_bytes)}."
-    smallest = min(c.ans.quants, key=lambda r: r.memory.weights_bytes)
+        text += f" Full precision ({full.entry.name}) is {gb(full.memory.download_bytes)}."
+    smallest = min(c.ans.quants, key=lambda r: r.memory.download_bytes)
     if smallest.entry.name != c.quant:
-        text += f" The smallest option ({smallest.entry.name}) is {gb(smallest.memory.weights_bytes)}."
-    text += " The file size is the weights figure: the whole file is loaded."
+        text += f" The smallest option ({smallest.entry.name}) is {gb(smallest.memory.download_bytes)}."
+    if m.weights.unloaded_bytes:
+        text += (f" llama.cpp loads {gb(m.weights_bytes)} of it: the file also holds the model's"
+                 f" multi-token-prediction layer ({gb(m.weights.unloaded_bytes)}), which it skips.")
+    else:
+        text += " The file size is the weights figure: the whole file is loaded."
     return FaqItem("download", f"What's the download size of {c.name}?", text)
 
 
@@ -828,7 +840,7 @@ def answer_text(ans: Answer) -> str:
         f"KV {s.kv_type}" + (f", {s.sequences} sequences" if s.sequences > 1 else "")
         + (f", {s.gpus} GPUs" if s.gpus > 1 else ""),
         f"Memory: {gib(m.total_bytes, 2)} = weights {gib(m.weights_bytes, 2)} + KV cache "
-        f"{gib(m.kv_bytes, 2)} + overhead {gib(m.overhead_bytes, 2)}; download {gb(m.weights_bytes)}",
+        f"{gib(m.kv_bytes, 2)} + overhead {gib(m.overhead_bytes, 2)}; download {gb(m.download_bytes)}",
     ]
     if row.on_target is not None:
         e = row.on_target

@@ -175,11 +175,12 @@ def test_sliding_window_configs_kv(tmp_path) -> None:
     assert (gemma.count(FULL), gemma.count(SLIDING), gemma.sliding_window) == (10, 52, 1024)
     per_token = 2 * 16 * 128 * 2  # K and V, 16 KV heads of 128, f16
     for ctx in (512, 1024, 32768, 131072):
-        assert kv_cache(gemma, ctx).total == (10 * ctx + 52 * min(ctx, 1024)) * per_token
+        # a sliding layer holds its window + one 512-token micro-batch (llama.cpp's iSWA cache)
+        assert kv_cache(gemma, ctx).total == (10 * ctx + 52 * min(ctx, 1024 + 512)) * per_token
     mistral = from_path(write_model_dir(tmp_path / "Mistral-7B-v0.1", MISTRAL_V01)).architecture
     assert mistral.count(SLIDING) == 32
     for ctx in (2048, 4096, 32768):
-        assert kv_cache(mistral, ctx).total == 32 * min(ctx, 4096) * 2 * 8 * 128 * 2
+        assert kv_cache(mistral, ctx).total == 32 * min(ctx, 4096 + 512) * 2 * 8 * 128 * 2
 
 
 def test_config_missing_num_hidden_layers_names_field_and_file(tmp_path) -> None:
@@ -407,7 +408,7 @@ def test_gguf_hybrid_per_layer_kv_heads(tmp_path) -> None:
     a = entry.architecture
     assert a.layer_kinds == (CONV, CONV, FULL, CONV) and a.tied_embeddings
     kvb = kv_cache(a, 1000)
-    assert kvb.attention_bytes == 1 * (2 * 2 * 64) * 1000 * 2
+    assert kvb.attention_bytes == 1 * (2 * 2 * 64) * 1024 * 2  # 1,000 tokens take 1,024 cells
     assert kvb.state_bytes == 3 * (3 - 1) * 256 * 4  # F32 conv state of the three conv layers
     assert entry.file_quant == "Q8_0"
 
@@ -429,7 +430,7 @@ def test_gguf_mla_and_sliding_window_metadata(tmp_path) -> None:
     write_gguf(tmp_path / "swa.gguf", swa, llama_tensors(layers=1, tied=True))
     g = from_path(tmp_path / "swa.gguf").architecture
     assert (g.count(FULL), g.count(SLIDING), g.sliding_window) == (2, 10, 512)
-    assert kv_cache(g, 4096).total == (2 * 4096 + 10 * 512) * (2 * 2 * 64) * 2
+    assert kv_cache(g, 4096).total == (2 * 4096 + 10 * (512 + 512)) * (2 * 2 * 64) * 2
 
 
 def test_gguf_errors_name_the_file(tmp_path) -> None:

@@ -66,12 +66,12 @@ def test_overhead_formula_evaluates_to_the_cores_overhead(res) -> None:
 
 
 def test_kv_formula_terms_reproduce_the_core_for_every_model(catalog) -> None:
-    """tokens × layers × width × bytes × sequences, as shown, equals the core's KV bytes (all attention kinds)."""
+    """cells × layers × width × bytes × sequences, as shown, equals the core's KV bytes (all attention kinds)."""
     for model in catalog.models.values():
         a = model.architecture
         for context, kv_type, sequences in ((8192, "f16", 1), (a.context, "q8_0", 3)):
             kv = kv_cache(a, context, kv_type, sequences)
-            tokens_held = kv.context * kv.full_layers + kv.window_tokens * kv.sliding_layers
+            tokens_held = kv.cells * kv.full_layers + kv.window_cells * kv.sliding_layers
             shown = int(tokens_held * kv.width * kv.sequences * kv.bytes_per_element)
             assert shown == kv.attention_bytes, model.id
     ans, faq = faq_for(Resolved(catalog), context=4096)

@@ -7,7 +7,9 @@ from collections import Counter
 import pytest
 from configs import LLAMA_31_8B as LLAMA_31_8B_CONFIG
 from vramtui.core.hf_config import architecture_from_config
+from vramtui.core.kv import kv_cache
 from vramtui.core.quant_mix import Recipe, tensor_types, use_more_bits
+from vramtui.core.quantization import weights
 
 LLAMA_31_8B = architecture_from_config(LLAMA_31_8B_CONFIG)
 
@@ -98,3 +100,73 @@ def test_mixtral_eight_experts_bump_attention() -> None:
     assert t["blk.3.attn_output.weight"] == "Q5_K"
     assert t["blk.0.ffn_down_exps.weight"] == "Q6_K" and t["blk.4.ffn_down_exps.weight"] == "Q4_K"
     assert t["blk.0.ffn_gate_inp.weight"] == "F32"
+
+
+def _catalog_types(catalog, model_id: str, quant: str) -> dict[str, str]:
+    model = catalog.models[model_id]
+    q = model.quantization(catalog.quants[quant].to_core())
+    assert q.recipe is not None
+    return {t.name: ty for t, ty in tensor_types(model.architecture, q.recipe)}
+
+
+@pytest.mark.parametrize("quant", ["F16", "Q8_0", "Q4_K_M", "Q2_K"])
+def test_gpt_oss_experts_stay_mxfp4_whatever_the_recipe(catalog, quant) -> None:
+    # The checkpoint ships its experts in MXFP4; llama.cpp's converter writes them as such and
+    # llama-quantize will not re-quantize them (published F16/Q8_0/Q4_K_M files are all ~61-65 GB for 120b).
+    t = _catalog_types(catalog, "gpt-oss-120b", quant)
+    experts = {ty for name, ty in t.items() if "_exps.weight" in name}
+    assert experts == {"MXFP4"}
+    # the rest follows the recipe; 2880-wide rows cannot take 256-blocks (Q4_K -> Q5_0, output -> Q8_0)
+    if quant == "Q4_K_M":
+        assert t["blk.0.attn_q.weight"] == "Q5_0" and t["output.weight"] == "Q8_0"
+        assert t["blk.0.attn_output.weight"] == "Q4_K"  # 64 heads × 64 = 4096 divides
+    assert t["blk.0.ffn_gate_exps.bias"] == "F32"
+
+
+def test_gpt_oss_recommends_its_native_mxfp4_file(catalog) -> None:
+    from vramtui.answers import Resolved, Selection, answer
+
+    ans = answer(Resolved(catalog), Selection("gpt-oss-120b", "Q4_K_M"))
+    assert ans.recommended == "MXFP4_MOE"
+    row = next(r for r in ans.quants if r.entry.name == "MXFP4_MOE")
+    assert 63e9 < row.memory.download_bytes < 63.5e9  # ggml-org's file: 63,387,346,208 B
+    assert answer(Resolved(catalog), Selection("llama-3.1-8b-instruct")).recommended == "Q4_K_M"
+
+
+def test_glm_nextn_layer_is_in_the_file_but_not_loaded(catalog) -> None:
+    model = catalog.models["glm-4.5-air"]
+    a = model.architecture
+    t = _catalog_types(catalog, "glm-4.5-air", "Q4_K_M")
+    # 46 trunk layers + the NextN block 46, with its projection, own embedding and head
+    assert "blk.46.nextn.eh_proj.weight" in t and "blk.46.ffn_down_exps.weight" in t
+    assert t["blk.46.nextn.embed_tokens.weight"] == "Q4_K"  # category OTHER: the default type
+    # use_more_bits counts 47 layers: 46 >= 7·47/8, so the NextN experts' ffn_down get Q6_K
+    # (Q8_0 after the fallback: 1,408-long rows are not whole 256-blocks); layer 20 does not (Q4_K -> Q5_0)
+    assert t["blk.46.ffn_down_exps.weight"] == "Q8_0" and t["blk.20.ffn_down_exps.weight"] == "Q5_0"
+    w = weights(a, model.quantization(catalog.quants["Q4_K_M"].to_core()))
+    assert 0.03 < w.unloaded_bytes / w.total < 0.04 and w.loaded == w.total - w.unloaded_bytes
+    # ... and llama.cpp still gives the NextN layer a KV cache: 47 layers of 8 KV heads × 128
+    assert kv_cache(a, 4096).total == 47 * 4096 * 2 * 8 * 128 * 2
+
+
+def test_phi3_fuses_qkv_and_files_follow_the_quantizer_of_their_time(catalog) -> None:
+    a = catalog.models["phi-4"].architecture
+    names = {t.name for t, _ in tensor_types(a, Recipe("Q8_0"))}
+    assert "blk.0.attn_qkv.weight" in names and "blk.0.attn_v.weight" not in names
+    assert "blk.0.ffn_gate.weight" not in names  # gate and up are one ffn_up of twice the width
+    # Current llama.cpp routes attn_qkv through the attn_v rules (Q6_K on use_more_bits layers) ...
+    now = {t.name: ty for t, ty in tensor_types(a, Recipe("Q4_K_M"))}
+    assert Counter(ty for n, ty in now.items() if "attn_qkv" in n) == Counter({"Q6_K": 20, "Q4_K": 20})
+    # ... Phi-4 (January 2025) files were made by the older rule: Q5_K in every layer under Q4_K_M.
+    then = _catalog_types(catalog, "phi-4", "Q4_K_M")
+    assert {ty for n, ty in then.items() if "attn_qkv" in n} == {"Q5_K"}
+    assert {ty for n, ty in _catalog_types(catalog, "phi-4", "Q2_K").items() if "attn_qkv" in n} == {"Q2_K"}
+
+
+def test_iq2_counts_every_ffn_down_tensor_of_an_moe_with_shared_experts(catalog) -> None:
+    # In the IQ1/IQ2 branch the first eighth is counted over ffn_down tensors (routed + shared),
+    # not layers: Qwen3-Next has 48 layers × 2 ffn_down tensors, so only the first 6 tensors
+    # (layers 0-2) get Q2_K, not layers 0-5.
+    t = _catalog_types(catalog, "qwen3-next-80b-a3b-instruct", "IQ2_XXS")
+    low = sorted(n for n, ty in t.items() if "ffn_down" in n and ty == "Q2_K")
+    assert low == [f"blk.{i}.ffn_down_{k}.weight" for i in range(3) for k in ("exps", "shexp")]

@@ -136,7 +136,7 @@ class QuantPane(Pane):
         return [
             name,
             number_cell(effective_bits(r, ans.model.params), 2),
-            number_cell(r.memory.weights_bytes / 1e9, 2),
+            number_cell(r.memory.download_bytes / 1e9, 2),
             gib_cell(r.memory.kv_bytes, 2),
             gib_cell(r.memory.total_bytes),
             gib_cell(r.full_context_total_bytes),

@@ -311,7 +311,9 @@ def hf_config(m: GgufModel) -> dict[str, Any]:
             raise KeyError(f"{arch}.{key}")
         return v
 
-    n = need("block_count")
+    # block_count includes the NextN (MTP) blocks a converter kept after the trunk.
+    nextn = _one(m.get("nextn_predict_layers")) or 0
+    n = need("block_count") - nextn
     mt = MODEL_TYPES.get(arch, arch)
     cfg: dict[str, Any] = {
         "model_type": mt,
@@ -320,11 +322,15 @@ def hf_config(m: GgufModel) -> dict[str, Any]:
         "hidden_size": need("embedding_length"),
         "max_position_embeddings": need("context_length"),
     }
+    if nextn:
+        cfg["num_nextn_predict_layers"] = nextn
     ff = m.get("feed_forward_length")
     if _one(ff):
         cfg["intermediate_size"] = _one(ff)
     heads = m.get("attention.head_count")
     kv = m.get("attention.head_count_kv")
+    if isinstance(kv, list):
+        kv = kv[:n]  # per-layer arrays also cover the MTP blocks
     if _one(heads):
         cfg["num_attention_heads"] = _one(heads)
         cfg["num_key_value_heads"] = _one(kv) or _one(heads)
@@ -390,6 +396,8 @@ def hf_config(m: GgufModel) -> dict[str, Any]:
 def _layer_types(m: GgufModel, arch: str, n: int, kv: Any, window: Any) -> list[str] | None:
     recurrent = _RECURRENT.get(arch)
     per_layer_ff = m.get("feed_forward_length")
+    if isinstance(per_layer_ff, list):
+        per_layer_ff = per_layer_ff[:n]
     if isinstance(kv, list) and len(kv) == n and recurrent and 0 in kv:
         out = []
         for i, heads in enumerate(kv):
@@ -403,6 +411,8 @@ def _layer_types(m: GgufModel, arch: str, n: int, kv: Any, window: Any) -> list[
     if recurrent == "linear_attention" or not window:
         return None
     pattern = m.get("attention.sliding_window_pattern")
+    if isinstance(pattern, list):
+        pattern = pattern[:n]
     if isinstance(pattern, list) and len(pattern) == n:
         return ["sliding_attention" if p else "full_attention" for p in pattern]
     every = pattern if isinstance(pattern, int) and pattern > 0 else _SWA_PATTERN.get(arch)
