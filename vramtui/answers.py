@@ -11,6 +11,7 @@ from functools import cached_property
 from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry, RepoEntry
 from vramtui.catalog.loader import Catalog
 from vramtui.core.arch import Architecture
+from vramtui.core.context import BeyondTrained, beyond_trained
 from vramtui.core.estimate import (
     FITS,
     NO,
@@ -118,7 +119,8 @@ class Resolved:
 
 
 def settings_for(a: Architecture, sel: Selection) -> Settings:
-    context = default_context(a) if sel.context is None else min(sel.context, a.context)
+    # A context past the model's maximum is computed as asked (llama.cpp allocates it); Answer.beyond says so.
+    context = default_context(a) if sel.context is None else sel.context
     return Settings(context=context, kv_type=sel.kv_type, sequences=sel.sequences, gpus=sel.gpus)
 
 
@@ -142,6 +144,11 @@ class Answer:
 
     def runnable(self, rows: tuple[TargetRow, ...]) -> list[TargetRow]:
         return [r for r in rows if r.estimate.fit != NO]
+
+    @property
+    def beyond(self) -> BeyondTrained | None:
+        """Set when the context asked is longer than the model was trained for (computed as asked)."""
+        return beyond_trained(self.model.architecture, self.settings.context)
 
     @property
     def target(self) -> TargetRow | None:

@@ -19,7 +19,18 @@ from vramtui.core.estimate import default_quant
 from vramtui.core.kv import KV_TYPES
 from vramtui.core.serving import SGLANG_VERSION, VLLM_VERSION
 from vramtui.faq import quality_warning, ways_sentence
-from vramtui.format import FIT_STYLE, error_pct, gb, gib, one_line, params, quantity, short_ctx, target_name
+from vramtui.format import (
+    FIT_STYLE,
+    beyond_trained_text,
+    error_pct,
+    gb,
+    gib,
+    one_line,
+    params,
+    quantity,
+    short_ctx,
+    target_name,
+)
 from vramtui.parse import (
     MAX,
     MAX_BATCHED_TOKENS,
@@ -83,6 +94,17 @@ def selection_from(cat: Catalog, args: argparse.Namespace) -> Selection:
 # ---------------------------------------------------------------- JSON
 
 
+def _beyond_json(ans: Answer) -> dict[str, Any] | None:
+    """The context asked past the model's trained context (computed as asked), or None."""
+    b = ans.beyond
+    if b is None:
+        return None
+    rope = None if b.rope is None else {
+        "type": b.rope.kind, "factor": b.rope.factor or None, "original_context": b.rope.original_context or None}
+    return {"asked": b.asked, "trained": b.trained, "rope_scaling": rope,
+            "note": beyond_trained_text(b, ans.model.name)}
+
+
 def estimate_json(ans: Answer, sv: Serving | None = None) -> dict[str, Any]:
     """The estimate as JSON; with a target, `sv` (serving_for's answer, or None where neither
     server runs) becomes "serving"."""
@@ -93,6 +115,7 @@ def estimate_json(ans: Answer, sv: Serving | None = None) -> dict[str, Any]:
             "context_length": m.context_length, "architecture": m.architecture_name,
         },
         "context": ans.settings.context,
+        "beyond_trained_context": _beyond_json(ans),
         "kv_type": ans.settings.kv_type,
         "sequences": ans.settings.sequences,
         "quant": ans.selection.quant,
@@ -244,7 +267,10 @@ def render_estimate(ans: Answer, sv: Serving | None = None) -> None:
     con.print(" · ".join(facts))
     seqs = f" × {s.sequences} sequences" if s.sequences > 1 else ""
     gpus = f" · {s.gpus} GPUs" if s.gpus > 1 else ""
-    con.print(f"Context {s.context:,} tokens{seqs} · KV cache {s.kv_type}{gpus}\n")
+    con.print(f"Context {s.context:,} tokens{seqs} · KV cache {s.kv_type}{gpus}")
+    if ans.beyond is not None:
+        con.print(f"[yellow]{beyond_trained_text(ans.beyond, m.name)}[/]")
+    con.print()
 
     target = ans.quant_row.on_target
     title = f"Memory by quantization at {short_ctx(s.context)} context"
@@ -436,6 +462,7 @@ def fit_json(fl: Any, target_id: str | None) -> dict[str, Any]:
             "bandwidth_gbps": hw.bandwidth_gbps or None,
         },
         "context": fl.context, "kv_type": fl.kv_type, "considered": fl.considered,
+        "trained_for_less": fl.short_context,
         "models": [
             {
                 "id": r.model.id, "name": r.model.name, "params": r.model.params, "quant": r.quant.name,
@@ -461,6 +488,8 @@ def render_fit(fl: Any, notes: list[str], limit: int | None) -> None:
               f"KV {fl.kv_type}")
     for note in notes:
         con.print(f"[dim]{note}[/]")
+    if fl.short_context:
+        con.print(f"[dim]{fl.short_context} of them are trained for fewer than {fl.context:,} tokens: not listed.[/]")
     con.print(f"{len(fl.rows)} of {fl.considered} models, best first: 4-bit and better quants, then larger models, "
               "then faster\n")
     if not fl.rows:

@@ -34,6 +34,7 @@ from vramtui.core.quantization import LOW_QUALITY
 from vramtui.core.units import GB, GIB
 from vramtui.format import (
     FIT_WORDS,
+    beyond_trained_text,
     bytes_per_element,
     duration,
     gb,
@@ -414,7 +415,9 @@ def q_memory(c: _Ctx) -> FaqItem:
     q8 = c.quant_row("Q8_0")
     if q8 is not None and c.quant != "Q8_0":
         text += f" At Q8_0 it needs {gib(q8.memory.total_bytes)}."
-    if c.s.context < c.a.context:
+    if c.ans.beyond is not None:
+        text += " " + beyond_trained_text(c.ans.beyond, c.name)
+    elif c.s.context < c.a.context:
         more = c.row.full_context_total_bytes - m.total_bytes
         text += (
             f" The model's full context ({tokens(c.a.context)}) adds {gib(more)} of KV cache and buffers "

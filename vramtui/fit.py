@@ -100,6 +100,7 @@ class FitList:
     kv_type: str
     rows: tuple[FitRow, ...]
     considered: int  # models the filter admitted
+    short_context: int = 0  # of those, models trained for less than the context asked: not listed
 
 
 def quality_class(quality: int) -> int:
@@ -161,14 +162,17 @@ def fit_list(
     ]
     quants.sort(key=lambda eq: (-eq[1].quality, eq[1].name))
     rows = []
-    considered = 0
+    considered = short = 0
     for m in (cat.models.values() if models is None else models):
         if not only.admits(m):
             continue
         considered += 1
         a = m.architecture
-        s = Settings(context=default_context(a) if context is None else min(context, a.context),
-                     kv_type=kv_type, gpus=gpus)
+        if context is not None and context > a.context:
+            # Not answered at a shorter context than asked: left out, and counted for the reader.
+            short += 1
+            continue
+        s = Settings(context=default_context(a) if context is None else context, kv_type=kv_type, gpus=gpus)
         row = best_fit(res, m, [(e, m.quantization(q)) for e, q in quants], s, hw)
         if row is None or FIT_ORDER[row.fit] <= FIT_ORDER[NO]:
             continue
@@ -176,4 +180,4 @@ def fit_list(
             continue
         rows.append(row)
     rows.sort(key=rank_key)
-    return FitList(hw, gpus_on(hw, Settings(gpus=gpus)), context, kv_type, tuple(rows), considered)
+    return FitList(hw, gpus_on(hw, Settings(gpus=gpus)), context, kv_type, tuple(rows), considered, short)

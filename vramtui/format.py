@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from vramtui.core.context import BeyondTrained
 from vramtui.core.estimate import FITS, NO, TIGHT
 from vramtui.core.hardware import GPU, Hardware
 from vramtui.core.kv import KV_TYPES
@@ -138,3 +139,16 @@ def error_pct(error: float | None) -> str:
     if error is None:
         return ""
     return f"{'+' if error >= 0 else '−'}{abs(error) * 100:.1f} %"
+
+
+def beyond_trained_text(b: BeyondTrained, model_name: str) -> str:
+    """One sentence: the context asked is past the model's trained context, and what RoPE scaling declares."""
+    text = (f"{b.asked:,} tokens is beyond the {b.trained:,} tokens {model_name} was trained for: computed as asked "
+            f"(llama.cpp allocates it), but ")
+    r = b.rope
+    if r is None:
+        return text + "its config declares no RoPE scaling, so answers that far out are not assured."
+    detail = ""
+    if r.factor:
+        detail = f" (factor {r.factor:g}" + (f" over {r.original_context:,} tokens" if r.original_context else "") + ")"
+    return text + f"its config declares {r.kind} RoPE scaling{detail}; quality past {b.trained:,} is not assured."

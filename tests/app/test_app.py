@@ -122,7 +122,13 @@ async def test_change_context_with_keys_and_by_typing(fixed_res: Resolved) -> No
         assert main(app).answer.settings.context == 4096
         await pilot.press("c", *"max", "enter")
         await pilot.pause()
-        assert main(app).answer.settings.context == main(app).answer.model.context_length
+        longest = main(app).answer.model.context_length
+        assert main(app).answer.settings.context == longest
+        # past the model's maximum: computed as typed, never shortened, and the FAQ says so
+        await pilot.press("c", *(["backspace"] * 8), *str(longest + 4096), "enter")
+        await pilot.pause()
+        assert main(app).answer.settings.context == longest + 4096
+        assert main(app).answer.beyond is not None
 
 
 async def test_kv_type_sequences_and_gpu_count_keys(fixed_res: Resolved) -> None:

@@ -61,16 +61,17 @@ class Prompt(ModalScreen[T | None], Generic[T]):
 
 
 class ContextPrompt(Prompt[int]):
-    """The typed context in tokens ('max', or more than the model holds, gives the model's maximum)."""
+    """The typed context in tokens ('max' gives the model's maximum). More than the model was trained
+    for is taken as typed: the answer computes it and says it is beyond the trained context."""
 
     def __init__(self, current: int, longest: int) -> None:
-        super().__init__(f"Context length (now {current:,}; this model holds up to {longest:,})",
+        super().__init__(f"Context length (now {current:,}; this model was trained for {longest:,})",
                          "2048, 8k, 128K or max", "Enter to apply · Escape to cancel")
         self.longest = longest
 
     def parse(self, text: str) -> int:
         tokens = parse_context(text)
-        return self.longest if tokens == MAX else min(tokens, self.longest)
+        return self.longest if tokens == MAX else tokens
 
 
 class OpenModelPrompt(Prompt[str]):
