@@ -29,6 +29,9 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 DATA_DIR = Path(__file__).parent / "data"
+# The month the built-in data was last brought up to date: a miss says "not in the built-in
+# catalog (as of …)", so that a newer model is looked for on the Hub, not assumed not to exist.
+BUILT_IN_AS_OF = "2026-12"
 CACHE_FORMAT = 1
 # table name in a TOML file -> the field that identifies an entry
 TABLES: dict[str, str] = {"models": "id", "quants": "name", "gpus": "id", "devices": "id", "repos": "repo"}

@@ -1,161 +1,176 @@
-"""Find catalog entries by what a person types: an id, a repo, a name, or a fuzzy fragment."""
+"""Find catalog entries by what a person types, and never answer for one they did not ask for.
+
+The rules, the same for the command line and the app (catalog/search.py does the matching):
+
+1. A query with nothing to look up (symbols, one letter) matches nothing.
+2. An exact id, repo, name or alias resolves. Otherwise the entries holding every token
+   exactly (else loosely: a word's beginning, a bare number as a size) are the candidates;
+   one candidate resolves, and so does one whose title every other candidate extends
+   ("RTX 4090" among "RTX 4090 D" and "RTX 4090 Laptop GPU"). Several are ambiguous.
+3. A typo, or nothing at all, is a miss: the nearest entries are suggested, never chosen.
+"""
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
+from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry
+from vramtui.catalog.loader import BUILT_IN_AS_OF
+from vramtui.catalog.search import EXACT, LOOSE, TYPO, Doc, Hit, SearchIndex
+from vramtui.catalog.tokens import tokens
 from vramtui.core.errors import NotFound
 
 T = TypeVar("T")
 
-_SPLIT = re.compile(r"[\s/_]+")
+FOUND, AMBIGUOUS, MISSING = "found", "ambiguous", "missing"
+SHOWN = 6  # candidates named in one line
+
+# Repo names that mark a re-upload in another format, listed after the original.
+QUANTIZED_FORMATS = frozenset({"gguf", "awq", "gptq", "exl2", "exl3", "mlx", "bnb", "4bit", "8bit", "fp8",
+                               "int4", "int8", "nvfp4", "mxfp4"})
 
 
-def _norm(s: str) -> str:
-    return s.lower().strip()
+# ---------------------------------------------------------------- what is searched
 
 
-def _compact(s: str) -> str:
-    return re.sub(r"[^a-z0-9.]", "", s.lower())
+def model_names(m: ModelEntry) -> tuple[str, ...]:
+    """What names one model exactly: id, name, repo, repo name."""
+    return (m.id, m.name, m.hf_repo, m.hf_repo.split("/")[-1])
 
 
-class _Query:
-    def __init__(self, query: str) -> None:
-        self.q = _norm(query)
-        self.words = [w for w in _SPLIT.split(self.q) if w]
-        self.word_compacts = [_compact(w) for w in self.words]
-        self.qc = _compact(self.q)
-        # characters of the query in order, as few skipped as the regex engine finds first
-        self.in_order = re.compile(".*?".join(map(re.escape, self.qc))) if self.qc else None
+def _family_head(family: str) -> str:
+    toks = tokens(family)
+    return toks[0] if toks and toks[0].isalpha() else ""
 
 
-class _Texts:
-    """One item's searchable texts, normalised once."""
+def family_owners(models: Sequence[ModelEntry]) -> dict[str, str]:
+    """Each family's first word ("llama", "qwen", "mistral") → the publisher who released it first.
 
-    __slots__ = ("texts", "joined", "joined_compact")
-
-    def __init__(self, texts: Iterable[str]) -> None:
-        self.texts = [(t, _compact(t)) for t in map(_norm, texts) if t]
-        self.joined = "\n".join(t for t, _ in self.texts)
-        self.joined_compact = "|".join(tc for _, tc in self.texts)
-
-    def score(self, q: _Query) -> float:
-        for t, tc in self.texts:
-            if q.q == t or (q.qc and q.qc == tc):
-                return 1000.0
-        prefix = [len(t) for t, tc in self.texts if t.startswith(q.q) or (q.qc and tc.startswith(q.qc))]
-        if prefix:
-            return 600.0 - min(prefix) / 10
-        pairs = list(zip(q.words, q.word_compacts))
-        if all(w in self.joined or wc in self.joined_compact for w, wc in pairs):
-            # The shortest single text holding every word: "llama-3.1-70b" beats a longer name.
-            holding = [len(t) for t, tc in self.texts if all(w in t or wc in tc for w, wc in pairs)]
-            return 400.0 - min(holding or [len(self.texts[0][0]) + 20]) / 10
-        if q.in_order is None or not q.in_order.search(self.joined_compact):
-            return 0.0
-        best = 0.0
-        for t, tc in self.texts:
-            m = q.in_order.search(tc)
-            if m:
-                gaps = (m.end() - m.start()) - len(q.qc)
-                if gaps <= 3 * len(q.qc) + 6:
-                    best = max(best, 200.0 - gaps - len(t) / 10)
-        return best
-
-
-def score(query: str, texts: Iterable[str]) -> float:
-    """How well `query` matches the best of `texts` (0: not at all). Exact > prefix > all words > in order."""
-    q = _Query(query)
-    return _Texts(texts).score(q) if q.q else 1.0
-
-
-class SearchIndex:
-    """Items with their searchable texts normalised once, so each keystroke only compares strings.
-
-    `bias` adds a few points to an item's score (less than a tier's width): among equally good
-    matches it decides the order, e.g. instruct before base, newer before older.
+    That publisher's models are the originals; another publisher's model whose name carries
+    the word ("Llama 3.1 Tulu 3 8B", "DeepSeek R1 Distill Llama 8B") derives from them.
     """
-
-    def __init__(
-        self, items: Sequence[T], texts: Callable[[T], Iterable[str]], bias: Callable[[T], float] | None = None
-    ) -> None:
-        self.items = list(items)
-        self._texts = [_Texts(texts(it)) for it in self.items]
-        self._bias = [bias(it) if bias else 0.0 for it in self.items]
-
-    def rank(self, query: str) -> list:
-        """Items matching `query`, best first (stable for equal scores); all items for an empty query."""
-        q = _Query(query)
-        if not q.q:
-            return list(self.items)
-        scored = []
-        for i, texts in enumerate(self._texts):
-            best = texts.score(q)
-            if best > 0:
-                scored.append((-(best + self._bias[i]), i))
-        scored.sort()
-        return [self.items[i] for _, i in scored]
+    firsts: dict[str, dict[str, list[int]]] = {}
+    for m in models:
+        head = _family_head(m.family)
+        if not head:
+            continue
+        day = m.release_date.toordinal() if m.release_date else 10**7
+        seen = firsts.setdefault(head, {}).setdefault(m.publisher.casefold(), [day, 0])
+        seen[0] = min(seen[0], day)
+        seen[1] += 1
+    return {head: min(pubs, key=lambda p: (pubs[p][0], -pubs[p][1], p)) for head, pubs in firsts.items()}
 
 
-def rank(items: Sequence[T], query: str, texts: Callable[[T], Iterable[str]]) -> list[T]:
-    """Items matching `query`, best first (stable for equal scores)."""
-    return SearchIndex(items, texts).rank(query)
+def is_derived(m: ModelEntry, owners: dict[str, str]) -> bool:
+    """A fine-tune of another publisher's family, or a re-upload in a quantized format."""
+    pub = m.publisher.casefold()
+    if any(owners.get(t, pub) != pub for t in tokens(m.name)):
+        return True
+    return any(t in QUANTIZED_FORMATS for t in tokens(m.hf_repo.split("/")[-1]))
 
 
-def not_found(kind: str, query: str, suggestions: list[str], ambiguous: bool = False) -> NotFound:
-    """The error for a query that names no entry, or several equally well, with the nearest names."""
-    what = "is ambiguous" if ambiguous else "not found"
-    msg = f"{kind} {query!r} {what}"
-    if suggestions:
-        msg += "; did you mean: " + ", ".join(suggestions)
-    return NotFound(msg, candidates=tuple(suggestions), ambiguous=ambiguous)
+def model_index(models: Sequence[ModelEntry]) -> SearchIndex[ModelEntry]:
+    """The models' search index: originals first, then instruct before base, newer, more downloaded."""
+    owners = family_owners(models)
+    docs = [
+        Doc(
+            names=model_names(m),
+            title=m.name,
+            secondary=(m.publisher, m.family),
+            standing=int(is_derived(m, owners)),
+            order=("Base" in m.tags, -(m.release_date.toordinal() if m.release_date else 0), -(m.downloads or 0)),
+        )
+        for m in models
+    ]
+    return SearchIndex(models, docs, heads=owners)
 
 
-def resolve(
-    items: Sequence[T], query: str, texts: Callable[[T], Iterable[str]], label: Callable[[T], str], kind: str,
-    bias: Callable[[T], float] | None = None,
-) -> T:
-    """The one entry `query` names: exact id/name/repo first, else a clear best fuzzy match; NotFound otherwise."""
-    q = _norm(query)
-    for it in items:
-        if any(_norm(t) == q for t in texts(it)):
-            return it
-    scored = sorted(
-        ((s + (bias(it) if bias and s else 0.0), label(it), it) for it in items for s in [score(query, texts(it))]),
-        key=lambda x: (-x[0], x[1]),
-    )
-    scored = [x for x in scored if x[0] > 0]
-    if scored and scored[0][0] >= 200 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
-        return scored[0][2]
-    if scored and len(scored) > 1 and scored[0][0] == scored[1][0]:
-        tied = [lab for s, lab, _ in scored if s == scored[0][0]]
-        raise not_found(kind, query, tied[:6], ambiguous=True)
-    names = [label(it) for it in items]
-    near = [lab for _, lab, _ in scored[:5]] or difflib.get_close_matches(q, names, n=5, cutoff=0.4)
-    raise not_found(kind, query, near)
+Target = GpuEntry | DeviceEntry
 
 
-def model_names(m) -> list[str]:
-    """What names one model: id, name, repo, repo name, publisher + name."""
-    return [m.id, m.name, m.hf_repo, m.hf_repo.split("/")[-1], f"{m.publisher} {m.name}"]
+def target_index(targets: Sequence[Target]) -> SearchIndex[Target]:
+    """GPUs and devices by id, name and aliases; the vendor and a device's chip list them too."""
+    docs = [
+        Doc(names=(t.id, t.name, *t.aliases), title=t.name,
+            secondary=(t.vendor, t.chip) if isinstance(t, DeviceEntry) else (t.vendor,))
+        for t in targets
+    ]
+    return SearchIndex(targets, docs)
 
 
-def model_texts(m) -> list[str]:
-    """What a model search matches: its names, and its family after its publisher, so that typing
-    "Qwen3" lists the family without making every member an exact match."""
-    return [*model_names(m), f"{m.publisher} {m.family}"]
+# ---------------------------------------------------------------- the rules
 
 
-def model_bias(m) -> float:
-    """Among equally good matches: instruct and chat models before base ones, newer before older."""
-    base = "Base" in m.tags
-    year = m.release_date.year + m.release_date.month / 12 - 2020 if m.release_date else 0.0
-    return (0.0 if base else 3.0) + max(0.0, min(year, 8.0))
+@dataclass
+class Lookup(Generic[T]):
+    """What a query names: one entry (`found`), several (`ambiguous`: `candidates`) or none (`missing`)."""
+
+    query: str
+    status: str
+    item: T | None = None
+    candidates: list[T] = field(default_factory=list)
+    total: int = 0  # candidates before the first SHOWN
+    nearest: list[T] = field(default_factory=list)
 
 
-def target_texts(g) -> list[str]:
-    """What a GPU or device search matches: id, name and aliases."""
-    return [g.id, g.name, *g.aliases]
+def _plain(group: list[Hit]) -> Hit | None:
+    """The one hit whose title every other hit's title extends, if there is one."""
+    shortest = min(group, key=lambda h: len(h.title_tokens))
+    if all(shortest.title_tokens < h.title_tokens for h in group if h is not shortest):
+        return shortest
+    return None
+
+
+def lookup(index: SearchIndex[T], query: str) -> Lookup[T]:
+    """Apply the rules (module docstring) to `query`."""
+    m = index.search(query)
+    if not m.searchable:
+        return Lookup(query, MISSING)
+    for tier in (4, EXACT, LOOSE):
+        group = [h for h in m.hits if h.tier == tier]
+        if not group:
+            continue
+        # a publisher or family lists an entry but does not name it: "mistral" means the
+        # models called Mistral, not every model Mistral AI published
+        group = [h for h in group if h.named] or group
+        one = group[0] if len(group) == 1 else None if tier == 4 else _plain(group)
+        if one is not None:
+            return Lookup(query, FOUND, item=index.items[one.index])
+        shown = [index.items[h.index] for h in group[:SHOWN]]
+        return Lookup(query, AMBIGUOUS, candidates=shown, total=len(group))
+    typos = [index.items[h.index] for h in m.hits if h.tier == TYPO]
+    nearest = typos[:5] or index.nearest(query, 5)
+    return Lookup(query, MISSING, nearest=nearest)
+
+
+def _shown(query: str) -> str:
+    q = query.strip()
+    return repr(q if len(q) <= 60 else q[:57] + "…")
+
+
+def missing_message(kind: str, query: str, nearest: Sequence[str], next_step: str) -> str:
+    """'model 'gemma 4' is not in the built-in catalog (as of …); nearest: …; NEXT STEP'."""
+    msg = f"{kind} {_shown(query)} is not in the built-in catalog (as of {BUILT_IN_AS_OF})"
+    if nearest:
+        msg += "; nearest: " + ", ".join(nearest)
+    return f"{msg}; {next_step}"
+
+
+def ambiguous_message(kind: str, query: str, candidates: Sequence[str], total: int) -> str:
+    """'model 'llama 8b' is ambiguous: did you mean a, b, c (and 4 more)?'."""
+    more = f" (and {total - len(candidates)} more)" if total > len(candidates) else ""
+    return f"{kind} {_shown(query)} is ambiguous: did you mean {', '.join(candidates)}{more}?"
+
+
+def resolve(index: SearchIndex[T], query: str, kind: str, next_step: str, label=lambda e: e.id) -> T:
+    """The one entry `query` names; NotFound (one line, with candidates or the nearest) otherwise."""
+    found = lookup(index, query)
+    if found.item is not None:
+        return found.item
+    if found.status == AMBIGUOUS:
+        names = [label(e) for e in found.candidates]
+        raise NotFound(ambiguous_message(kind, query, names, found.total), candidates=tuple(names), ambiguous=True)
+    names = [label(e) for e in found.nearest]
+    raise NotFound(missing_message(kind, query, names, next_step), candidates=tuple(names))

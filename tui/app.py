@@ -43,7 +43,8 @@ class VramApp(App[None]):
     TITLE = "vramtui"
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = bindings(APP)
-    COMMANDS = App.COMMANDS | {ModelsProvider, TargetsProvider, ActionsProvider}
+    # Ours only: ActionsProvider also lists Textual's system commands, ranked by the same matcher.
+    COMMANDS = {ModelsProvider, TargetsProvider, ActionsProvider}
 
     def __init__(self, catalog: Catalog, model_id: str | None = None, target_id: str | None = None,
                  context: int | None = None) -> None:

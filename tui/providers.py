@@ -1,15 +1,26 @@
-"""Command palette providers: models, GPUs and devices, and every action of tui/commands.py."""
+"""Command palette providers: models, GPUs and devices, and every action of tui/keymap.py.
+
+Every provider ranks with the catalog's own matcher (vramtui.catalog.search), the one behind
+`vramtui models`, `--gpu` and the search box: a name finds the same entries everywhere, and
+"a10g" never offers an A100. Textual's fuzzy matcher is not used.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import partial
+from typing import Any
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from vramtui.catalog.lookup import model_texts, score
+from vramtui.catalog.search import Doc, Matches, SearchIndex
+from vramtui.catalog.tokens import tokens
 from vramtui.tui.keymap import APP, COMMANDS, key_label
 from vramtui.tui.screens.main import MainScreen
 
 from vramtui.faq import TOOL_NAMES
+
+LIMIT = 30  # hits per provider: the palette shows fewer
 
 
 def _main_screen(provider: Provider) -> MainScreen | None:
@@ -20,6 +31,26 @@ def _main_screen(provider: Provider) -> MainScreen | None:
     return None
 
 
+def highlight(label: str, query: str) -> Text:
+    """`label` with the words the query matched (whole or begun) in bold."""
+    wanted = set(tokens(query))
+    words = [w for w in wanted if w.isalpha() and len(w) >= 2]
+    text = Text(label)
+    start = 0
+    for part in label.split(" "):
+        toks = tokens(part)
+        if any(t in wanted or any(t.startswith(w) for w in words) for t in toks):
+            text.stylize("bold", start, start + len(part))
+        start += len(part) + 1
+    return text
+
+
+def _scored(found: Matches[Any]) -> Iterable[tuple[float, Any]]:
+    """Each hit with a palette score in (0, 1]: by how it matched (exact name first), then its rank."""
+    for rank, (hit, item) in enumerate(zip(found.hits, found.items)):
+        yield hit.tier / 4 - rank / 1000, item
+
+
 class ModelsProvider(Provider):
     """Select a model by typing part of its name, repo, publisher or family."""
 
@@ -27,13 +58,17 @@ class ModelsProvider(Provider):
         main = _main_screen(self)
         if main is None:
             return
-        matcher = self.matcher(query)
-        for m in main.res.catalog.models.values():
-            s = score(query, model_texts(m))
-            if s > 0:
-                label = f"Model: {m.name}"
-                yield Hit(min(1.0, s / 1000), matcher.highlight(label), partial(setattr, main, "model_id", m.id),
-                          text=label, help=f"{m.hf_repo} · {m.publisher}")
+        for score, m in _scored(main.model_index.search(query, LIMIT)):
+            label = f"Model: {m.name}"
+            yield Hit(score, highlight(label, query), partial(setattr, main, "model_id", m.id),
+                      text=label, help=f"{m.hf_repo} · {m.publisher}")
+
+
+def _target_hits(main: MainScreen, query: str) -> Iterable[Hit]:
+    for score, e in _scored(main.target_index.search(query, LIMIT)):
+        label = f"{'Device' if e.id in main.res.catalog.devices else 'GPU'}: {e.name}"
+        yield Hit(score, highlight(label, query), partial(setattr, main, "target", e.id),
+                  text=label, help=f"{e.memory_gb:g} GB · {e.bandwidth_gbps:,.0f} GB/s")
 
 
 class TargetsProvider(Provider):
@@ -41,49 +76,74 @@ class TargetsProvider(Provider):
 
     async def search(self, query: str) -> Hits:
         main = _main_screen(self)
-        if main is None:
-            return
-        matcher = self.matcher(query)
-        cat = main.res.catalog
-        for kind, entries in (("GPU", cat.gpus), ("Device", cat.devices)):
-            for tid, e in entries.items():
-                label = f"{kind}: {e.name}"
-                # Our catalog's fuzzy score orders the hits (as `vramtui --gpu` resolves names);
-                # Textual's matcher only catches what it misses, ranked below.
-                s = score(query, [e.id, e.name, *e.aliases]) / 1000 or matcher.match(label) / 10
-                if s > 0:
-                    yield Hit(min(1.0, s), matcher.highlight(label), partial(setattr, main, "target", tid),
-                              text=label, help=f"{e.memory_gb:g} GB · {e.bandwidth_gbps:,.0f} GB/s")
+        if main is not None:
+            for hit in _target_hits(main, query):
+                yield hit
 
 
-class ActionsProvider(Provider):
-    """Every command, by its title: the same actions the keys run."""
+class _Commands(Provider):
+    """Named commands (title, help, callback), searched by title and help with the catalog's matcher."""
 
-    def _commands(self):
-        main = _main_screen(self)
-        for c in COMMANDS:
-            if not c.palette:
-                continue
-            owner = self.app if c.owner == APP else main
-            if owner is None:
-                continue
-            yield c, partial(self.app.run_action, c.action, owner)
+    def commands(self, main: MainScreen | None) -> list[tuple[str, str, Callable[[], Any]]]:
+        raise NotImplementedError
+
+    def _index(self) -> SearchIndex[tuple[str, str, Callable[[], Any]]]:
+        commands = self.commands(_main_screen(self))
+        return SearchIndex(commands, [Doc(names=(title,), title=title, secondary=(help_,))
+                                      for title, help_, _ in commands])
 
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for c, run in self._commands():
-            s = matcher.match(c.title)
-            if s > 0:
-                yield Hit(s, matcher.highlight(c.title), run, text=c.title, help=f"{key_label(c)} · {c.help}")
-        main = _main_screen(self)
-        if main is not None:
-            for tool, name in TOOL_NAMES.items():
-                title = f"Copy {name} command"
-                s = matcher.match(title)
-                if s > 0:
-                    yield Hit(s, matcher.highlight(title), partial(main.action_copy_command, tool), text=title,
-                              help=f"Copy the command that launches the selection with {name}")
+        for score, (title, help_, run) in _scored(self._index().search(query, LIMIT)):
+            yield Hit(score, highlight(title, query), run, text=title, help=help_)
 
     async def discover(self) -> Hits:
-        for c, run in self._commands():
-            yield DiscoveryHit(c.title, run, text=c.title, help=f"{key_label(c)} · {c.help}")
+        for title, help_, run in self.commands(_main_screen(self)):
+            yield DiscoveryHit(title, run, text=title, help=help_)
+
+
+class ActionsProvider(_Commands):
+    """Every command, by its title: the same actions the keys run, and Textual's own (theme, keys)."""
+
+    def commands(self, main: MainScreen | None) -> list[tuple[str, str, Callable[[], Any]]]:
+        out: list[tuple[str, str, Callable[[], Any]]] = []
+        for c in COMMANDS:
+            owner = self.app if c.owner == APP else main
+            if c.palette and owner is not None:
+                out.append((c.title, f"{key_label(c)} · {c.help}", partial(self.app.run_action, c.action, owner)))
+        if main is not None:
+            for tool, name in TOOL_NAMES.items():
+                out.append((f"Copy {name} command", f"Copy the command that launches the selection with {name}",
+                            partial(main.action_copy_command, tool)))
+        titles = {t for t, _, _ in out}
+        out += [(s.title, s.help, s.callback) for s in self.app.get_system_commands(self.screen)
+                if s.title not in titles]
+        return out
+
+
+class TargetPicker(_Commands):
+    """The target picker (t): no target, this machine, or any GPU or device."""
+
+    def commands(self, main: MainScreen | None) -> list[tuple[str, str, Callable[[], Any]]]:
+        if main is None:
+            return []
+        return [("No target", "Check no particular GPU", partial(setattr, main, "target", None)),
+                ("This machine", "Detect this machine's GPUs and use them", main.action_detect_target)]
+
+    async def search(self, query: str) -> Hits:
+        async for hit in super().search(query):
+            yield hit
+        main = _main_screen(self)
+        if main is not None:
+            for hit in _target_hits(main, query):
+                yield hit
+
+    async def discover(self) -> Hits:
+        async for hit in super().discover():
+            yield hit
+        main = _main_screen(self)
+        if main is None:
+            return
+        for e in main.target_index.browse():
+            kind = "Device" if e.id in main.res.catalog.devices else "GPU"
+            yield DiscoveryHit(e.name, partial(setattr, main, "target", e.id), text=e.name,
+                               help=f"{kind} · {e.memory_gb:g} GB · {e.vendor}")

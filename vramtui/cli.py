@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from vramtui.answers import Answer, Resolved, Selection, answer
 from vramtui.catalog.loader import Catalog
-from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts, target_texts
 from vramtui.core.errors import UsageError, VramtuiError
 from vramtui.core.estimate import default_quant
 from vramtui.core.kv import KV_TYPES
@@ -42,7 +41,7 @@ from vramtui.parse import (
     parse_fraction,
     parse_rate,
 )
-from vramtui.resolve import find_model, find_quant, find_target, user_catalog
+from vramtui.resolve import find_model, find_quant, find_target, list_entries, nearest_names, user_catalog
 
 if TYPE_CHECKING:
     from vramtui.receipt import Receipt
@@ -445,10 +444,9 @@ def _choice(cat_values: list[str], what: str, text: str | None) -> str | None:
     for v in cat_values:
         if v.lower() == text.strip().lower():
             return v
-    from vramtui.catalog.lookup import rank
     from vramtui.core.errors import NotFound
 
-    near = rank(sorted(set(cat_values)), text, lambda v: [v])[:6] or sorted(set(cat_values))[:6]
+    near = nearest_names(sorted(set(cat_values)), text)
     raise NotFound(f"{what} {text!r} not found; did you mean: {', '.join(near)}", candidates=tuple(near))
 
 
@@ -601,13 +599,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace, table: str) -> int:
-    cat = catalog_from(args)
-    entries = list(cat.table(table).values())
-    if args.query:
-        if table == "models":
-            entries = SearchIndex(entries, model_texts, model_bias).rank(" ".join(args.query))
-        else:
-            entries = SearchIndex(entries, target_texts).rank(" ".join(args.query))
+    entries = list_entries(catalog_from(args), table, " ".join(args.query))
     if args.json:
         print(json.dumps([e.to_dict() for e in entries], indent=2))
         return 0
@@ -696,7 +688,7 @@ def build_parser() -> argparse.ArgumentParser:
     lists = (("models", "list models"), ("gpus", "list GPUs"), ("devices", "list unified-memory devices and systems"))
     for name, helptext in lists:
         s = sub.add_parser(name, help=helptext)
-        s.add_argument("query", nargs="*", help="filter (fuzzy)")
+        s.add_argument("query", nargs="*", help="search: words in any order, a typo forgiven")
         s.add_argument("--json", action="store_true", help="print JSON")
         s.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
         s.set_defaults(func=lambda a, table=name: _list(a, table))

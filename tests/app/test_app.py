@@ -6,7 +6,7 @@ from __future__ import annotations
 from screen_text import cell, plain
 from snapshot_app import MODEL_ID, make_app
 from textual.widgets import DataTable, Input, OptionList, Static
-from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts
+from vramtui.catalog.lookup import model_index
 from vramtui.core.estimate import fit_on
 from vramtui.tui.app import VramApp
 from vramtui.tui.screens.help import HelpScreen
@@ -47,7 +47,7 @@ async def test_type_a_model_name_and_press_enter(catalog) -> None:
     app = VramApp(catalog)
     others = [m for m in catalog.models.values() if m.id != MODEL_ID]
     query = (others[0] if others else catalog.models[MODEL_ID]).name[:9]  # typed key by key: keep it short
-    expected = SearchIndex(list(catalog.models.values()), model_texts, model_bias).rank(query)[0]
+    expected = model_index(list(catalog.models.values())).rank(query)[0]
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("slash")

@@ -213,15 +213,3 @@ def test_validated_catalog_cache_is_reused_and_invalidated(tmp_path) -> None:
     (user / "mine.toml").write_text(GPU.replace("memory_gb = 48", "memory_gb = 128"))  # size changes too
     assert load_catalog([user], cache_dir=cache).gpus["my-card"].memory_gb == 128
     assert len(list(cache.glob("catalog-*.pickle"))) == 1
-
-
-def test_search_prefers_instruct_and_newer_models_among_equal_matches(catalog) -> None:
-    from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts
-
-    index = SearchIndex(list(catalog.models.values()), model_texts, model_bias)
-    top = index.rank("llama 70b")[0]
-    assert "Base" not in top.tags and top.release_date == max(
-        m.release_date for m in catalog.models.values()
-        if m.release_date and "Base" not in m.tags and m.id.startswith("llama-") and "70b" in m.id
-    )
-    assert index.rank("phi 4")[0].id == "phi-4"

@@ -61,7 +61,7 @@ def test_fuzzy_and_repo_names_resolve() -> None:
 
 
 @pytest.mark.parametrize("args,needle", [
-    (("estimate", "no-such-model-xyz"), "not found"),
+    (("estimate", "no-such-model-xyz"), "not in the built-in catalog"),
     (("estimate", "llama 3.1 8b", "--quant", "Q9_Z"), "quantization"),
     (("estimate", SEED, "--context", "-5"), "context"),
     (("estimate", SEED, "--context", "nan"), "context"),
@@ -121,7 +121,7 @@ def test_a_mac_is_found_by_chip_and_memory_whatever_the_chassis() -> None:
     d = json.loads(run("estimate", "qwen3-8b", "--gpu", "MacBook Pro 14 M4 Pro (24 GB)", "--json").stdout)
     assert d["target"]["name"] == "Mac mini M4 Pro (24 GB)"
     r = run("estimate", "qwen3-8b", "--gpu", "MacBook Pro M4 Pro 20GB")  # no such memory size
-    assert r.returncode == 2 and "not found" in r.stderr
+    assert r.returncode == 2 and "is not in the built-in catalog" in r.stderr
 
 
 def test_list_queries_take_several_words() -> None:

@@ -8,16 +8,16 @@ command) costs a single answer() call. The FAQ is derived after the frame is dra
 
 from __future__ import annotations
 
-from functools import partial
-
 from textual import on, work
 from textual.app import ComposeResult
-from textual.command import SimpleCommand
 from textual.containers import Container
 from textual.events import Resize
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry
+from vramtui.catalog.lookup import target_index
+from vramtui.catalog.search import SearchIndex
 from vramtui.core.errors import VramtuiError
 from vramtui.tui.keymap import MAIN, bindings
 from vramtui.tui.screens.prompt import ContextPrompt, OpenModelPrompt
@@ -39,6 +39,7 @@ from vramtui.faq import (
     commands_of,
     short_ctx,
 )
+from vramtui.resolve import targets
 
 SELECTION_VARS = ("model_id", "quant", "context", "kv_type", "sequences", "gpus", "target", "all_quants")
 KV_CYCLE = ("f16", "q8_0", "q4_0")
@@ -84,6 +85,7 @@ class MainScreen(Screen):
         self.set_reactive(MainScreen.context, context)
         self._recompute_pending = False
         self._faq_pending = False
+        self._target_index: SearchIndex[GpuEntry | DeviceEntry] | None = None
 
     def compose(self) -> ComposeResult:
         yield SelectionBar(id="selection").data_bind(MainScreen.answer)
@@ -101,6 +103,18 @@ class MainScreen(Screen):
 
     def pane(self, name: str) -> Pane:
         return self.query_one(f"#{name}", Pane)
+
+    @property
+    def model_index(self) -> SearchIndex[ModelEntry]:
+        """The catalog's models as the search box and the palette search them."""
+        return self.query_one(ModelPane).index
+
+    @property
+    def target_index(self) -> SearchIndex[GpuEntry | DeviceEntry]:
+        """The GPUs and devices as the target picker and the palette search them (built on first use)."""
+        if self._target_index is None:
+            self._target_index = target_index(targets(self.res.catalog))
+        return self._target_index
 
     @property
     def selection(self) -> Selection:
@@ -173,6 +187,10 @@ class MainScreen(Screen):
     def _model_chosen(self, event: ModelPane.Chosen) -> None:
         self.model_id = event.model_id
 
+    @on(ModelPane.FetchAsked)
+    def _fetch_asked(self, event: ModelPane.FetchAsked) -> None:
+        self._open_typed(event.repo)
+
     @on(QuantPane.Chosen)
     def _quant_chosen(self, event: QuantPane.Chosen) -> None:
         self.quant = event.quant
@@ -223,20 +241,11 @@ class MainScreen(Screen):
         self.gpus = step(GPU_COUNTS, self.gpus, direction)
 
     def action_pick_target(self) -> None:
-        cat = self.res.catalog
-        commands = [
-            SimpleCommand("No target", partial(setattr, self, "target", None), "Check no particular GPU"),
-            SimpleCommand("This machine", self.action_detect_target, "Detect this machine's GPUs and use them"),
-        ]
-        commands += [
-            SimpleCommand(g.name, partial(setattr, self, "target", gid), f"GPU · {g.memory_gb:g} GB · {g.vendor}")
-            for gid, g in cat.gpus.items()
-        ]
-        commands += [
-            SimpleCommand(d.name, partial(setattr, self, "target", did), f"Device · {d.memory_gb:g} GB · {d.vendor}")
-            for did, d in cat.devices.items()
-        ]
-        self.app.search_commands(commands, placeholder="Target GPU or device…")
+        # Imported here: the providers module imports this screen (to find it under the palette).
+        from textual.command import CommandPalette
+        from vramtui.tui.providers import TargetPicker
+
+        self.app.push_screen(CommandPalette(providers=[TargetPicker], placeholder="Target GPU or device…"))
 
     def action_open_model(self) -> None:
         self.app.push_screen(OpenModelPrompt(), self._open_typed)
@@ -310,6 +319,7 @@ class MainScreen(Screen):
                 bandwidth_gbps=hw.bandwidth_gbps, segment="consumer", year=2026, source="detected",
             )
             self.res.add_gpu(entry)
+            self._target_index = None  # searched from now on
             self.target = entry.id
             self.gpus = hw.gpu_count
             self.notify(f"Target: this machine, {found.label} (not in the catalog: speed unknown). "

@@ -16,13 +16,15 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from vramtui.catalog.entries import ModelEntry
 from vramtui.catalog.loader import Catalog
-from vramtui.catalog.lookup import SearchIndex, model_bias, model_texts
+from vramtui.catalog.lookup import missing_message, model_index
 from vramtui.tui.widgets.pane import Pane
 
 from vramtui.answers import Answer
 from vramtui.format import count, params
+from vramtui.sources import is_repo_id
 
-MAX_RESULTS = 50
+MAX_RESULTS = 50  # more than any terminal shows at once: the list scrolls, the search stays bounded
+FETCH = "fetch:"  # an option that fetches a repo id, not a catalog model (ids never hold a colon)
 
 
 class SearchInput(Input):
@@ -98,22 +100,33 @@ class ModelPane(Pane):
             super().__init__()
             self.model_id = model_id
 
+    class FetchAsked(Message):
+        """The user asked for a Hugging Face repo that is not in the catalog."""
+
+        def __init__(self, repo: str) -> None:
+            super().__init__()
+            self.repo = repo
+
     def __init__(self, catalog: Catalog, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.catalog = catalog
         self._models = list(catalog.models.values())
-        self._index = SearchIndex(self._models, model_texts, model_bias)  # normalised once, not per keystroke
+        self.index = model_index(self._models)  # tokens indexed once, not per keystroke
+        self._opened: list[ModelEntry] = []  # opened from a file or the Hub: listed first
+        self._search_pending = False
 
     def compose(self) -> ComposeResult:
         yield SearchInput(placeholder="Search models  ( / )", id="model-search", compact=True)
+        yield Static(id="search-note")
         yield OptionList(id="model-results")
         with VerticalScroll(id="spec-scroll", can_focus=False):
             yield SpecCard(id="spec-card").data_bind(ModelPane.answer)
 
     def add_model(self, entry: ModelEntry) -> None:
-        """List a model opened from a file or the Hub, first, and search it from now on."""
+        """List a model opened from a file or the Hub first, and search it from now on."""
         self._models.insert(0, entry)
-        self._index = SearchIndex(self._models, model_texts, model_bias)
+        self._opened.insert(0, entry)
+        self.index = model_index(self._models)
         self._show_matches(self.query_one(SearchInput).value)
 
     @property
@@ -125,30 +138,70 @@ class ModelPane(Pane):
         self._show_matches("")
 
     def _show_matches(self, query: str) -> None:
-        matches = self._index.rank(query)[:MAX_RESULTS] if query.strip() else self._models
+        """List what `query` finds (at most MAX_RESULTS); say so when the catalog lacks it.
+
+        The selection never changes here: only Enter or a click on a row chooses a model.
+        """
         results = self.query_one("#model-results", OptionList)
-        results.set_options(
-            Option(Text.assemble(m.name, (f"  {m.publisher} · {params(m.params)}", "dim")), id=m.id)
-            for m in matches
-        )
-        if matches:
-            results.highlighted = 0
-        results.border_subtitle = f"{len(matches)} of {len(self._models)}"
+        note = self.query_one("#search-note", Static)
+        options: list[Option] = []
+        message = ""
+        highlight: int | None = 0
+        if not query.strip():
+            rest = [m for m in self.index.browse(MAX_RESULTS + len(self._opened)) if m not in self._opened]
+            matches, total = (self._opened + rest)[:MAX_RESULTS], len(self._models)
+        else:
+            found = self.index.search(query, MAX_RESULTS)
+            matches, total = found.items, found.total
+            exact = bool(found.hits) and found.hits[0].tier == 4
+            repo = query.strip()
+            if is_repo_id(repo) and not exact:
+                # a repo the catalog lacks: offer to fetch it, first, before any look-alike
+                options.append(Option(Text.assemble("Fetch ", (repo, "bold"), " from the Hugging Face Hub"),
+                                      id=FETCH + repo))
+                message = missing_message("model", repo, [], "Enter fetches it from the Hugging Face Hub")
+            elif not matches:
+                matches = self.index.nearest(query)
+                highlight = None  # the nearest are shown, never chosen by a bare Enter
+                message = missing_message("model", query, [], ("nearest below · " if matches else "")
+                                          + "o opens a Hugging Face repo id (org/name) or a file")
+        options += [Option(Text.assemble(m.name, (f"  {m.publisher} · {params(m.params)}", "dim")), id=m.id)
+                    for m in matches]
+        results.set_options(options)
+        results.highlighted = highlight if options and highlight is not None else None
+        results.border_subtitle = f"{min(len(matches), total)} of {total}" if total else ""
+        note.update(message)
+        note.display = bool(message)
 
     @on(Input.Changed, "#model-search")
-    def _search(self, event: Input.Changed) -> None:
-        self._show_matches(event.value)
+    def _search(self) -> None:
+        # Coalesced: keys typed faster than the list redraws are searched once, at their latest text.
+        if not self._search_pending:
+            self._search_pending = True
+            self.call_later(self._search_latest)
+
+    def _search_latest(self) -> None:
+        self._search_pending = False
+        self._show_matches(self.query_one(SearchInput).value)
 
     @on(Input.Submitted, "#model-search")
     def _submit(self) -> None:
+        if self._search_pending:  # Enter typed before the list caught up: search what was typed
+            self._search_latest()
         results = self.query_one("#model-results", OptionList)
         option = results.highlighted_option
         if option is not None and option.id:
-            self.post_message(self.Chosen(option.id))
+            self._choose(option.id)
             # Leave the search box, so the next key is a command (t, c, 2 …), not more search text.
             results.focus()
 
     @on(OptionList.OptionSelected, "#model-results")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.post_message(self.Chosen(event.option.id))
+            self._choose(event.option.id)
+
+    def _choose(self, option_id: str) -> None:
+        if option_id.startswith(FETCH):
+            self.post_message(self.FetchAsked(option_id[len(FETCH):]))
+        else:
+            self.post_message(self.Chosen(option_id))
