@@ -25,7 +25,6 @@ from vramtui.catalog.tokens import (
     NUM,
     SIZE,
     WORD,
-    compact,
     deletions,
     is_real,
     kind,
@@ -39,6 +38,15 @@ T = TypeVar("T")
 # How a query token met an entry's token, best first. NEAR only ranks suggestions for a miss.
 EXACT, LOOSE, TYPO, NEAR = 3, 2, 1, 0
 _MIN_TYPO_KEY = 3  # tokens shorter than this are never typo-matched, not even as a suggestion
+
+
+def joined(toks: Sequence[str]) -> str:
+    """Tokens written without separators, as some type names ("gptoss20b"), except between two
+    numbers: "qwen30.6b" is not "Qwen3 0.6B", whose key is "qwen3_0.6b"."""
+    out = toks[0] if toks else ""
+    for a, b in zip(toks, toks[1:]):
+        out += ("_" if a[-1].isdigit() and b[0].isdigit() else "") + b
+    return out
 
 
 @dataclass(frozen=True)
@@ -103,54 +111,72 @@ class SearchIndex(Generic[T]):
         self.items = list(items)
         self.heads = frozenset(heads)
         self._standing = [d.standing for d in docs]
-        self._order = [d.order for d in docs]
         self._title = [frozenset(tokens(d.title)) for d in docs]
         self._title_len = [max(1, len(t)) for t in self._title]
         self._bigrams: list[frozenset[tuple[str, str]]] = []
         self._postings: dict[str, dict[int, bool]] = {}  # token -> {entry: found in a name (not secondary)}
         self._exact: dict[str, list[int]] = {}
+        postings, exact = self._postings, self._exact
         for i, d in enumerate(docs):
-            for text in d.secondary:
-                for t in tokens(text):
-                    self._postings.setdefault(t, {}).setdefault(i, False)
+            named: set[str] = set()
             pairs: set[tuple[str, str]] = set()
             for text in d.names:
                 toks = tokens(text)
-                for t in toks:
-                    self._postings.setdefault(t, {})[i] = True
+                named.update(toks)
                 for a, b in zip(toks, toks[1:]):
                     pairs.add((a, b))
-                    if a.isalpha() and len(a) <= 2 and b[:1].isdigit():
+                    if len(a) <= 2 and b[:1].isdigit() and a.isalpha():
                         # "RX 7900" is also typed "rx7900" (two letters are not split off a number)
-                        self._postings.setdefault(a + b, {})[i] = True
-                for key in (" ".join(toks), "=" + compact(text)):
-                    if key.strip("="):
-                        ids = self._exact.setdefault(key, [])
-                        if i not in ids:
-                            ids.append(i)
+                        named.add(a + b)
+                for key in (" ".join(toks), "=" + joined(toks)):
+                    ids = exact.get(key)
+                    if ids is None:
+                        exact[key] = [i]
+                    elif ids[-1] != i:
+                        ids.append(i)
+            for t in named:
+                p = postings.get(t)
+                if p is None:
+                    postings[t] = {i: True}
+                else:
+                    p[i] = True
+            for text in d.secondary:
+                for t in tokens(text):
+                    if t not in named:
+                        postings.setdefault(t, {})[i] = False
             self._bigrams.append(frozenset(pairs))
+        exact.pop("", None), exact.pop("=", None)  # a name of symbols only names nothing
         self._words = sorted(t for t in self._postings if t.isalpha())
         self._sizes: dict[str, list[str]] = {}
         for t in self._postings:
             if kind(t) == SIZE:
                 self._sizes.setdefault(t.rstrip("bmktegi"), []).append(t)
-        self._typo_index: dict[str, list[str]] | None = None  # built on the first typo, if any
+        self._typo_index: dict[str, tuple[str, ...]] | None = None  # built on the first typo, if any
         self._longest = max((len(t) for t in self._postings), default=0)
-        self._browse = sorted(range(len(self.items)), key=lambda i: (self._standing[i], *self._order[i], i))
+        # each entry's `order` as a small int (equal orders share one): compared faster than tuples
+        rank_of = {o: r for r, o in enumerate(sorted({d.order for d in docs}))}
+        self._order_rank = [rank_of[d.order] for d in docs]
+        self._browse = sorted(range(len(self.items)), key=lambda i: (self._standing[i], self._order_rank[i], i))
 
     @property
-    def _typo_keys(self) -> dict[str, list[str]]:
+    def _typo_keys(self) -> dict[str, tuple[str, ...]]:
         """Each token with up to one (two from 8 letters) character deleted → the tokens it came from.
 
         Two tokens within k edits share such a key, so a typo costs a few look-ups, not a scan.
         """
         if self._typo_index is None:
-            self._typo_index = {}
+            keys: dict[str, list[str]] = {}  # filled before it is published: warm() may run in a thread
             for t in self._postings:
                 if len(t) >= _MIN_TYPO_KEY:
                     for key in deletions(t, max(1, typo_allowance(t))):
-                        self._typo_index.setdefault(key, []).append(t)
+                        keys.setdefault(key, []).append(t)
+            # tuples of strings: the garbage collector stops tracking them, lists it walks forever
+            self._typo_index = {k: tuple(v) for k, v in keys.items()}
         return self._typo_index
+
+    def warm(self) -> None:
+        """Build the typo index now, so that no keystroke pays for it (the app runs this in a thread)."""
+        _ = self._typo_keys
 
     # ---------------------------------------------------------------- queries
 
@@ -212,44 +238,41 @@ class SearchIndex(Generic[T]):
         if not found.searchable:
             return found
         exact_names = set(self._exact.get(" ".join(t.text for t in qts), ()))
-        exact_names.update(self._exact.get("=" + compact(query), ()))
+        exact_names.update(self._exact.get("=" + joined([t.text for t in qts]), ()))
         cands = [self._candidates(t) for t in qts]
         driver = min(range(len(qts)), key=lambda j: len(cands[j][0]) + len(cands[j][1]))
-        pool = set(cands[driver][0]) | set(cands[driver][1]) | exact_names
-        scored = []
+        pool = set(cands[driver][0]) | set(cands[driver][1])
+        pool.difference_update(exact_names)
+        standing, order, titles, title_len, bigrams = (self._standing, self._order_rank, self._title,
+                                                       self._title_len, self._bigrams)
+        texts = [t.text for t in qts]
+        pairs = list(zip(texts, texts[1:]))
+        scored = [(-4, standing[i], 0, 0, order[i], 0.0, i) for i in exact_names]
         for i in pool:
-            key = self._key(i, qts, cands, i in exact_names)
-            if key is not None:
-                scored.append(key)
+            tier, named, side_by_side, prev_exact = EXACT, 0, 0, False
+            for j, (exact, loose) in enumerate(cands):
+                n = exact.get(i)
+                if n is not None:
+                    named += n
+                    if prev_exact and pairs[j - 1] in bigrams[i]:
+                        side_by_side += 1
+                    prev_exact = True
+                    continue
+                v = loose.get(i, 0)
+                if v < 2 * TYPO:
+                    break
+                tier = min(tier, v >> 1)
+                named += v & 1
+                prev_exact = False
+            else:
+                title = titles[i]
+                closeness = sum(t in title for t in texts) / title_len[i]
+                scored.append((-tier, standing[i], -named, -side_by_side, order[i], -closeness, i))
         found.total = len(scored)
         best = heapq.nsmallest(limit, scored) if limit is not None else sorted(scored)
-        n = len(qts)
-        found.hits = [Hit(k[-1], -k[0], k[0] == -4 or -k[2] == n, self._title[k[-1]]) for k in best]
+        found.hits = [Hit(k[-1], -k[0], k[0] == -4 or -k[2] == len(qts), titles[k[-1]]) for k in best]
         found.items = [self.items[h.index] for h in found.hits]
         return found
-
-    def _key(self, i: int, qts: list[QueryToken], cands: list[tuple[dict[int, bool], dict[int, int]]],
-             exact_name: bool) -> tuple[Any, ...] | None:
-        if exact_name:
-            return (-4, self._standing[i], 0, 0, *self._order[i], 0, i)
-        tier, named, side_by_side = EXACT, 0, 0
-        prev_exact = False
-        for j, (exact, loose) in enumerate(cands):
-            if i in exact:
-                q, n = EXACT, int(exact[i])
-            else:
-                v = loose.get(i)
-                if v is None or v < 2 * TYPO:
-                    return None
-                q, n = divmod(v, 2)
-            tier = min(tier, q)
-            named += n
-            if q == EXACT and prev_exact and (qts[j - 1].text, qts[j].text) in self._bigrams[i]:
-                side_by_side += 1
-            prev_exact = q == EXACT
-        title = self._title[i]
-        closeness = sum(t.text in title for t in qts) / self._title_len[i]
-        return (-tier, self._standing[i], -named, -side_by_side, *self._order[i], -closeness, i)
 
     def rank(self, query: str, limit: int | None = None) -> list[T]:
         """The entries matching `query`, best first; the browse order for an empty query."""
@@ -276,9 +299,9 @@ class SearchIndex(Generic[T]):
                 c[2] += EXACT if i in exact else loose[i] // 2
         if any(t.kind in (WORD, CODE) for t in qts):  # "Voodoo 5" suggests nothing for its 5
             counts = {i: c for i, c in counts.items() if c[0]}
-        ranked = sorted(counts, key=lambda i: (-counts[i][0], -counts[i][1], -counts[i][2], self._standing[i],
-                                               *self._order[i], i))
-        return [self.items[i] for i in ranked[:n]]
+        ranked = heapq.nsmallest(n, counts, key=lambda i: (-counts[i][0], -counts[i][1], -counts[i][2],
+                                                          self._standing[i], self._order_rank[i], i))
+        return [self.items[i] for i in ranked]
 
     def title_tokens(self, item_index: int) -> frozenset[str]:
         return self._title[item_index]

@@ -52,31 +52,35 @@ def kind(token: str) -> str:
     return CODE
 
 
-def _canonical_size(token: str) -> str:
+@lru_cache(maxsize=4096)
+def _canonical(token: str) -> str:
+    """A size in one spelling: "08b" and "8.0b" are "8b"; any other token as it is."""
     m = _SIZE.fullmatch(token)
     if m is None:
         return token
-    return f"{float(m.group(1)):g}{m.group(2)}"  # "08b" and "8.0b" are "8b"
+    return f"{float(m.group(1)):g}{m.group(2)}"
 
 
-@lru_cache(maxsize=8192)  # catalogs repeat their publishers, families and vendors
+@lru_cache(maxsize=1 << 16)  # every text is tokenized by several indexes; queries repeat as typed
 def tokens(text: str) -> tuple[str, ...]:
     """The tokens of `text`, in order: 'Qwen3-0.6B' → ('qwen', '3', '0.6b'); 'RTX 3060 8 GB' → (..., '8gb')."""
     out: list[str] = []
     for chunk in _CHUNK.findall(normalise(text)):
-        glued = _GLUED.fullmatch(chunk)
-        parts = [glued.group(1), glued.group(2)] if glued else [chunk]
-        for part in parts:
-            if part in _MEMORY_UNITS and out and _NUM.fullmatch(out[-1]):
-                out[-1] = out[-1] + part
+        if chunk.isalpha():
+            if chunk in _MEMORY_UNITS and out and _NUM.fullmatch(out[-1]):
+                out[-1] = _canonical(out[-1] + chunk)
             else:
-                out.append(part)
-    return tuple(_canonical_size(t) if t[0].isdigit() and t[-1].isalpha() else t for t in out)
-
-
-def compact(text: str) -> str:
-    """`text` without separators: 'gpt-oss-20b', 'GPT OSS 20B' and 'gptoss20b' are one key."""
-    return "".join(_CHUNK.findall(normalise(text)))
+                out.append(chunk)
+        elif chunk[0].isdigit():
+            out.append(_canonical(chunk) if chunk[-1].isalpha() else chunk)
+        else:
+            glued = _GLUED.fullmatch(chunk)
+            if glued:
+                rest = glued.group(2)
+                out += [glued.group(1), _canonical(rest) if rest[-1].isalpha() else rest]
+            else:
+                out.append(chunk)
+    return tuple(out)
 
 
 def is_real(token: str) -> bool:

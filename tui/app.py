@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import traceback
 from typing import ClassVar
 
@@ -47,8 +48,9 @@ class VramApp(App[None]):
     COMMANDS = {ModelsProvider, TargetsProvider, ActionsProvider}
 
     def __init__(self, catalog: Catalog, model_id: str | None = None, target_id: str | None = None,
-                 context: int | None = None) -> None:
+                 context: int | None = None, *, freeze_gc: bool = False) -> None:
         super().__init__()
+        self._freeze_gc = freeze_gc
         if not catalog.models:
             raise CatalogError("catalog", "has no models")
         self.res = Resolved(catalog)
@@ -61,6 +63,13 @@ class VramApp(App[None]):
         self.animation_level = "none"
         self.register_theme(THEME)
         self.theme = "vramtui"
+
+    def on_mount(self) -> None:
+        if self._freeze_gc:
+            # The catalog and its search indexes live as long as the app. Frozen out of the
+            # garbage collector's full collections, which otherwise walk all of them (~200 ms
+            # with 10,000 models) at some keystroke; only run_app does it, tests create many apps.
+            self.call_after_refresh(gc.freeze)
 
     def get_default_screen(self) -> Screen:
         return MainScreen(self.res, self.model_id, target=self.target_id, context=self.context)
@@ -101,6 +110,6 @@ def run_app(catalog: Catalog, model_id: str | None = None, target_id: str | None
 
     Returns the exit status: 0, or 1 after an internal error (reported in one line, see _fatal_error).
     """
-    app = VramApp(catalog, model_id, target_id, context)
+    app = VramApp(catalog, model_id, target_id, context, freeze_gc=True)
     app.run()
     return app.return_code or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -127,6 +127,7 @@ class ModelPane(Pane):
         self._models.insert(0, entry)
         self._opened.insert(0, entry)
         self.index = model_index(self._models)
+        self._warm_index()
         self._show_matches(self.query_one(SearchInput).value)
 
     @property
@@ -136,6 +137,12 @@ class ModelPane(Pane):
     def on_mount(self) -> None:
         self.query_one(SearchInput).cursor_blink = False  # no repaint every half second over SSH
         self._show_matches("")
+        self._warm_index()
+
+    @work(thread=True, exclusive=True, group="search-index")
+    def _warm_index(self) -> None:
+        """Build the typo index off the UI thread, so that no keystroke waits for it."""
+        self.index.warm()
 
     def _show_matches(self, query: str) -> None:
         """List what `query` finds (at most MAX_RESULTS); say so when the catalog lacks it.
