@@ -171,7 +171,7 @@ class ModelPane(Pane):
                 matches = self.index.nearest(query)
                 highlight = None  # the nearest are shown, never chosen by a bare Enter
                 message = missing_message("model", query, [], ("nearest below · " if matches else "")
-                                          + "o opens a Hugging Face repo id (org/name) or a file")
+                                          + "type a Hugging Face repo id (org/name) to fetch it")
         options += [Option(Text.assemble(m.name, (f"  {m.publisher} · {params(m.params)}", "dim")), id=m.id)
                     for m in matches]
         results.set_options(options)
