@@ -123,7 +123,7 @@ def test_fit_command_json_and_text(res) -> None:
 
 
 @pytest.mark.parametrize("args,message", [
-    (["nosuchgpu"], "not found"),
+    (["nosuchgpu"], "not in the built-in catalog"),
     (["4090", "--family", "qwen"], "did you mean"),
     (["4090", "--min-params", "lots"], "not a parameter count"),
     (["4090", "--context", "max"], "no single meaning"),
