@@ -107,7 +107,6 @@ def target_index(targets: Sequence[Target]) -> SearchIndex[Target]:
 class Lookup(Generic[T]):
     """What a query names: one entry (`found`), several (`ambiguous`: `candidates`) or none (`missing`)."""
 
-    query: str
     status: str
     item: T | None = None
     candidates: list[T] = field(default_factory=list)
@@ -127,7 +126,7 @@ def lookup(index: SearchIndex[T], query: str) -> Lookup[T]:
     """Apply the rules (module docstring) to `query`."""
     m = index.search(query)
     if not m.searchable:
-        return Lookup(query, MISSING)
+        return Lookup(MISSING)
     for tier in (4, EXACT, LOOSE):
         group = [h for h in m.hits if h.tier == tier]
         if not group:
@@ -137,12 +136,12 @@ def lookup(index: SearchIndex[T], query: str) -> Lookup[T]:
         group = [h for h in group if h.named] or group
         one = group[0] if len(group) == 1 else None if tier == 4 else _plain(group)
         if one is not None:
-            return Lookup(query, FOUND, item=index.items[one.index])
+            return Lookup(FOUND, item=index.items[one.index])
         shown = [index.items[h.index] for h in group[:SHOWN]]
-        return Lookup(query, AMBIGUOUS, candidates=shown, total=len(group))
+        return Lookup(AMBIGUOUS, candidates=shown, total=len(group))
     typos = [index.items[h.index] for h in m.hits if h.tier == TYPO]
     nearest = typos[:5] or index.nearest(query, 5)
-    return Lookup(query, MISSING, nearest=nearest)
+    return Lookup(MISSING, nearest=nearest)
 
 
 def _shown(query: str) -> str:

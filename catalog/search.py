@@ -89,7 +89,6 @@ class QueryToken:
 class Matches(Generic[T]):
     """What a query finds: every entry holding all its tokens, best first (`hits`)."""
 
-    query: str
     tokens: list[QueryToken]
     hits: list[Hit] = field(default_factory=list)
     items: list[T] = field(default_factory=list)
@@ -234,7 +233,7 @@ class SearchIndex(Generic[T]):
         query's words side by side, then the index's `order`, then the closest title.
         """
         qts = self.query_tokens(query)
-        found: Matches[T] = Matches(query, qts)
+        found: Matches[T] = Matches(qts)
         if not found.searchable:
             return found
         exact_names = set(self._exact.get(" ".join(t.text for t in qts), ()))
@@ -302,7 +301,4 @@ class SearchIndex(Generic[T]):
         ranked = heapq.nsmallest(n, counts, key=lambda i: (-counts[i][0], -counts[i][1], -counts[i][2],
                                                           self._standing[i], self._order_rank[i], i))
         return [self.items[i] for i in ranked]
-
-    def title_tokens(self, item_index: int) -> frozenset[str]:
-        return self._title[item_index]
 
