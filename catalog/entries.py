@@ -15,7 +15,7 @@ from typing import Any
 
 from vramtui.core.arch import Architecture
 from vramtui.core.gguf_file import GgufFile
-from vramtui.core.hardware import APPLE, GPU, MULTI_GPU, UNIFIED, Hardware
+from vramtui.core.hardware import APPLE, CPU, GPU, MULTI_GPU, UNIFIED, Hardware
 from vramtui.core.hf_config import architecture_from_config
 from vramtui.core.quant_mix import Recipe, recipe_for_release
 from vramtui.core.quantization import Quantization
@@ -150,7 +150,7 @@ class DeviceEntry(_Entry):
     id: str
     name: str
     vendor: str
-    kind: str  # "apple", "unified" or "multi_gpu"
+    kind: str  # "apple", "unified" or "multi_gpu"; "cpu" only for this machine without a GPU (never in files)
     memory_gb: float
     bandwidth_gbps: float
     year: int
@@ -163,7 +163,7 @@ class DeviceEntry(_Entry):
     aliases: tuple[str, ...] = field(default=())
 
     def hardware(self) -> Hardware:
-        kind = {"apple": APPLE, "unified": UNIFIED, "multi_gpu": MULTI_GPU}[self.kind]
+        kind = {"apple": APPLE, "unified": UNIFIED, "multi_gpu": MULTI_GPU, "cpu": CPU}[self.kind]
         if kind == MULTI_GPU:
             per_gpu = gib(self.memory_gb / self.gpu_count)
             return Hardware(

@@ -19,6 +19,7 @@ from vramtui.tui.screens.main import MainScreen
 from vramtui.tui.widgets.pane import Pane
 
 from vramtui.answers import Resolved
+from vramtui.parse import MAX
 
 DEFAULT_MODEL = "deepseek-r1-distill-llama-8b"  # the seed page's model
 
@@ -48,7 +49,8 @@ class VramApp(App[None]):
     COMMANDS = {ModelsProvider, TargetsProvider, ActionsProvider}
 
     def __init__(self, catalog: Catalog, model_id: str | None = None, target_id: str | None = None,
-                 context: int | None = None, *, freeze_gc: bool = False) -> None:
+                 context: int | None = None, *, quant: str | None = None, kv_type: str | None = None,
+                 gpus: int | None = None, detect_on_start: bool = False, freeze_gc: bool = False) -> None:
         super().__init__()
         self._freeze_gc = freeze_gc
         if not catalog.models:
@@ -57,7 +59,12 @@ class VramApp(App[None]):
         self.model_id = model_id if model_id in catalog.models else (
             DEFAULT_MODEL if DEFAULT_MODEL in catalog.models else next(iter(catalog.models)))
         self.target_id = target_id
-        self.context = context
+        # `--context max`: the model's own maximum, known once the model is
+        self.context = catalog.models[self.model_id].context_length if context == MAX else context
+        self.quant = quant
+        self.kv_type = kv_type
+        self.gpus = gpus
+        self.detect_on_start = detect_on_start
         # Over SSH every animation frame is bandwidth: none. (NO_COLOR is honoured by Textual
         # itself, which renders in monochrome when the variable is set.)
         self.animation_level = "none"
@@ -72,7 +79,8 @@ class VramApp(App[None]):
             self.call_after_refresh(gc.freeze)
 
     def get_default_screen(self) -> Screen:
-        return MainScreen(self.res, self.model_id, target=self.target_id, context=self.context)
+        return MainScreen(self.res, self.model_id, target=self.target_id, context=self.context, quant=self.quant,
+                          kv_type=self.kv_type, gpus=self.gpus, detect_on_start=self.detect_on_start)
 
     def action_help(self) -> None:
         """Help for the focused pane, and every key."""
@@ -105,11 +113,15 @@ class VramApp(App[None]):
 
 
 def run_app(catalog: Catalog, model_id: str | None = None, target_id: str | None = None,
-            context: int | None = None) -> int:
-    """Open the app on `catalog`, with a model, target and context already selected if given.
+            context: int | None = None, *, quant: str | None = None, kv_type: str | None = None,
+            gpus: int | None = None) -> int:
+    """Open the app on `catalog`, with the parts of the selection given already selected.
 
+    With neither a model nor a target given, this machine is detected in the background and,
+    when it has a GPU, becomes the target with the list of what runs on it.
     Returns the exit status: 0, or 1 after an internal error (reported in one line, see _fatal_error).
     """
-    app = VramApp(catalog, model_id, target_id, context, freeze_gc=True)
+    app = VramApp(catalog, model_id, target_id, context, quant=quant, kv_type=kv_type, gpus=gpus,
+                  detect_on_start=model_id is None and target_id is None, freeze_gc=True)
     app.run()
     return app.return_code or 0

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from vramtui.core.units import GIB
 
-from vramtui.format import FIT_LABEL, FIT_STYLE, gib_number
+from vramtui.format import FIT_LABEL, FIT_STYLE, UNLOADABLE_LABEL, gib_number
 
 
 def fit_text(fit: str) -> Text:
     """'✓ fits' in green, '~ tight' in yellow, '✗ no' in red."""
     return Text(FIT_LABEL[fit], style=FIT_STYLE[fit])
+
+
+def unloadable_text() -> Text:
+    """A quantization no runtime loads on the target (AWQ on a Mac): not '✓ fits' whatever its size."""
+    return Text(UNLOADABLE_LABEL, style="red")
+
+
+def column_widths(headers: list[Text], rows: list[list[Text]]) -> list[int]:
+    """Each column's width: its widest header line or cell. Given to DataTable explicitly, so no
+    column is ever measured lazily (or left at a width measured while the table was hidden)."""
+    widths = []
+    for i, header in enumerate(headers):
+        lines = header.plain.split("\n") + [row[i].plain for row in rows]
+        widths.append(max(cell_len(line) for line in lines))
+    return widths
 
 
 def gib_cell(n: float, digits: int = 1) -> Text:

@@ -26,36 +26,41 @@ class Command:
     show: bool = True  # in the footer
     key_display: str | None = None
     palette: bool = True
+    footer: str = ""  # a shorter footer label than the title, where the footer is crowded
 
 
 COMMANDS: tuple[Command, ...] = (
     Command("search", "slash", "focus_search", "Search", "Search models by name, id, publisher or family.",
             key_display="/"),
-    Command("open", "o", "open_model", "Open",
+    Command("open", "o", "open_model", "Open model",
             "Open a model from a config.json, a .gguf file or a Hugging Face repo id.", show=False),
-    Command("context", "c", "prompt_context", "Context", "Type a context length: 2048, 8k, 128K or max."),
+    Command("context", "c", "prompt_context", "Context",
+            "Type a context length: 2048, 8k, 128K, max, or fit (the longest that fits the target)."),
     Command("context-down", "left_square_bracket", "step_context(-1)", "Shorter context",
             "Halve the context (previous preset).", show=False, key_display="["),
     Command("context-up", "right_square_bracket", "step_context(1)", "Longer context",
             "Double the context (next preset, up to the model's maximum).", show=False, key_display="]"),
-    Command("kv-type", "k", "cycle_kv", "KV type", "Cycle the KV cache type: f16, q8_0, q4_0."),
+    Command("kv-type", "C", "cycle_kv", "KV cache type", "Cycle the KV cache type: f16, q8_0, q4_0.", show=False),
     Command("sequences-up", "s", "step_sequences(1)", "More sequences",
             "Double the concurrent sequences (each holds its own KV cache).", show=False),
     Command("sequences-down", "S", "step_sequences(-1)", "Fewer sequences",
             "Halve the concurrent sequences.", show=False),
-    Command("gpus-up", "g", "step_gpus(1)", "More GPUs",
-            "Split the model over more GPUs of the target kind (tensor parallel).", show=False),
-    Command("gpus-down", "G", "step_gpus(-1)", "Fewer GPUs", "Use fewer GPUs.", show=False),
+    Command("gpus-up", "plus", "step_gpus(1)", "More GPUs",
+            "Split the model over more GPUs of the target kind (tensor parallel).", show=False, key_display="+"),
+    Command("gpus-down", "minus", "step_gpus(-1)", "Fewer GPUs", "Use fewer GPUs.", show=False, key_display="-"),
     Command("target", "t", "pick_target", "Target", "Pick the GPU or device to check fit and speed on."),
     Command("clear-target", "T", "clear_target", "No target", "Check no particular GPU or device.", show=False),
-    Command("this-machine", "D", "detect_target", "This machine",
-            "Detect this machine's GPUs (nvidia-smi, rocm-smi, macOS) and make them the target.", show=False),
+    Command("this-machine", "D", "detect_target", "Detect this machine",
+            "Detect this machine's GPUs (nvidia-smi, rocm-smi, macOS), else its CPU, and target them.", show=False),
     Command("all-quants", "a", "toggle_all_quants", "All quants",
-            "Show every quantization, not only the common ones.", show=False),
-    Command("copy-command", "y", "copy_command", "Copy cmd",
-            "Copy the command that launches the selection (llama.cpp or vLLM) to the clipboard."),
+            "Show every quantization, or only the common ones (the table's caption says which).", show=False),
+    Command("copy-command", "y", "copy_command", "Copy command",
+            "Copy the launch command: asks for the runtime once (llama.cpp, Ollama, vLLM, SGLang), then reuses it.",
+            footer="Copy"),
+    Command("runtime", "R", "choose_runtime", "Choose runtime",
+            "Choose the runtime whose command y copies.", show=False),
     Command("copy-answer", "Y", "copy_answer", "Copy answer",
-            "Copy the answer (memory, fit and speed) to the clipboard.", show=False),
+            "Copy the answer (memory, fit and speed, or the ways it can run) to the clipboard.", show=False),
     Command("pane-model", "1", "show_pane('model')", "Model pane", "Show the model search and its specifications.",
             show=False),
     Command("pane-quants", "2", "show_pane('quants')", "Quant pane", "Show the quantization table.", show=False),
@@ -63,19 +68,34 @@ COMMANDS: tuple[Command, ...] = (
             show=False),
     Command("pane-faq", "4", "show_pane('faq')", "FAQ pane", "Show the questions, answered for the selection.",
             show=False),
+    Command("next-pane", "tab", "cycle_pane(1)", "Next pane", "Move to the next pane (1 → 2 → 3 → 4).",
+            show=False, palette=False),
+    Command("previous-pane", "shift+tab", "cycle_pane(-1)", "Previous pane", "Move to the previous pane.",
+            show=False, palette=False),
     Command("help", "question_mark,f1", "help", "Help", "Show help for the focused pane and every key.",
             owner=APP, key_display="?"),
-    Command("quit", "q", "quit", "Quit", "Quit vramtui.", owner=APP),
+    Command("quit", "q,ctrl+c", "quit", "Quit", "Quit vramtui (q or ctrl+c).", owner=APP, key_display="q"),
 )
+
+
+# Keys that must reach the app even from a text box: ctrl+c quits (a text box would copy), Tab
+# moves between panes (it would otherwise only move focus inside the shown pane).
+PRIORITY = ("quit", "next-pane", "previous-pane")
 
 
 def bindings(owner: str) -> list[BindingType]:
     """Bindings for the commands run by `owner` (APP or MAIN), each with the command's id."""
-    return [
-        Binding(c.keys, c.action, c.title, show=c.show, key_display=c.key_display, id=c.id, tooltip=c.help)
-        for c in COMMANDS
-        if c.owner == owner
-    ]
+    out: list[BindingType] = []
+    for c in COMMANDS:
+        if c.owner != owner:
+            continue
+        if c.id == "quit":  # q types into a text box; ctrl+c quits from anywhere
+            out.append(Binding("q", c.action, c.title, key_display="q", id=c.id, tooltip=c.help))
+            out.append(Binding("ctrl+c", c.action, c.title, show=False, priority=True, id="quit-ctrl-c"))
+            continue
+        out.append(Binding(c.keys, c.action, c.footer or c.title, show=c.show, key_display=c.key_display, id=c.id,
+                           tooltip=c.help, priority=c.id in PRIORITY))
+    return out
 
 
 def key_label(c: Command) -> str:

@@ -35,17 +35,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def open_app(args: argparse.Namespace) -> int:
-    """Resolve the app's options (a model, a target, a context) and run the app until it quits."""
+    """Resolve the app's options (model, target, context, quant, KV type, GPUs) and run the app until it quits."""
     from vramtui.parse import parse_context
-    from vramtui.resolve import find_model, find_target, user_catalog
+    from vramtui.resolve import find_model, find_quant, find_target, user_catalog
 
     cat = user_catalog(args.catalog)
-    model = find_model(cat, args.model).id if args.model else None
+    model = find_model(cat, args.model) if args.model else None
     target = find_target(cat, args.gpu).id if args.gpu else None
-    context = parse_context(args.context) if args.context else None
+    context = parse_context(args.context) if args.context else None  # parse.MAX: the model's maximum
+    quant = find_quant(cat, args.app_quant) if args.app_quant else (model.file_quant if model else None)
     from vramtui.tui.app import run_app  # deferred: Textual costs ~150 ms to import
 
-    return run_app(cat, model_id=model, target_id=target, context=context)
+    return run_app(cat, model_id=model.id if model else None, target_id=target, context=context, quant=quant,
+                   kv_type=args.app_kv_type, gpus=args.app_gpus)
 
 
 if __name__ == "__main__":

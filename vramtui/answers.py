@@ -117,6 +117,11 @@ class Resolved:
         self.catalog.gpus[entry.id] = entry
         self.gpus[entry.id] = entry.hardware()
 
+    def add_device(self, entry: DeviceEntry) -> None:
+        """Add a device that is not in the catalog (this machine's CPU and RAM) as a target."""
+        self.catalog.devices[entry.id] = entry
+        self.devices[entry.id] = entry.hardware()
+
 
 def settings_for(a: Architecture, sel: Selection) -> Settings:
     # A context past the model's maximum is computed as asked (llama.cpp allocates it); Answer.beyond says so.
@@ -255,6 +260,18 @@ def published_repo(model: ModelEntry, repos: tuple[RepoEntry, ...], quant: str) 
 def engine_options(sel: Selection) -> EngineOptions:
     """The server flags the selection sets (the rest are the engines' defaults)."""
     return EngineOptions(sel.gpu_memory_utilization, sel.max_num_batched_tokens)
+
+
+def longest_context(ans: Answer) -> int:
+    """The longest context at which the selected quant fits the target with headroom (0: none).
+
+    Asks the core (max_context) with the selection's KV type, sequences and GPU count."""
+    from vramtui.core.estimate import max_context
+
+    t = ans.quant_row.on_target
+    assert t is not None
+    q = ans.model.quantization(ans.quant_row.entry.to_core())
+    return max_context(ans.model.architecture, q, ans.settings, t.hardware)
 
 
 def launch_for(ans: Answer, quant: str | None = None):  # -> core.launch.Launch

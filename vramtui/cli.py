@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from vramtui.answers import Answer, Resolved, Selection, answer
+from vramtui.answers import Answer, Resolved, Selection, answer, longest_context
 from vramtui.catalog.loader import Catalog
 from vramtui.core.errors import UsageError, VramtuiError
 from vramtui.core.estimate import default_quant
@@ -330,16 +330,6 @@ def render_estimate(ans: Answer, sv: Serving | None = None) -> None:
             con.print(f"[dim]… {len(runnable) - TOP_TARGETS} more (vramtui estimate --json lists all)[/]")
 
 
-def longest_context(ans: Answer) -> int:
-    """The longest context at which the selected quant fits the target with headroom (0: none)."""
-    from vramtui.core.estimate import max_context
-
-    t = ans.quant_row.on_target
-    assert t is not None
-    q = ans.model.quantization(ans.quant_row.entry.to_core())
-    return max_context(ans.model.architecture, q, ans.settings, t.hardware)
-
-
 def _render_plan(con: Any, ans: Answer) -> None:
     """On a target: the longest context, what to do when it does not fit, and the commands that run it."""
     t = ans.quant_row.on_target
@@ -623,6 +613,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="open the app with this model selected")
     p.add_argument("--gpu", help="open the app with this GPU or device as the target")
     p.add_argument("--context", help="open the app at this context (2048, 8k, 128K, max)")
+    p.add_argument("--quant", dest="app_quant", metavar="QUANT", help="open the app at this quantization")
+    p.add_argument("--kv-type", dest="app_kv_type", metavar="TYPE", choices=sorted(KV_TYPES),
+                   help="open the app with this KV cache type (f16, q8_0, q4_0 …)")
+    p.add_argument("--gpus", dest="app_gpus", metavar="N", type=_count("--gpus", MAX_GPUS),
+                   help="open the app with the model split over N GPUs of the target")
     p.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 

@@ -97,6 +97,7 @@ class FaqItem:
 class Faq:
     items: tuple[FaqItem, ...]
     commands: tuple[LaunchCommand, ...]
+    model_id: str = ""  # whose questions these are (the app scrolls back to the top for another model)
 
     def item(self, item_id: str) -> FaqItem:
         return next(i for i in self.items if i.id == item_id)
@@ -129,7 +130,7 @@ def ways_to_run(ans: Answer) -> tuple[Way, ...]:
     if ways is not None and ways.gpus is not None and ways.gpus_tokens_per_second is not None:
         many = target_name(e.hardware, ways.gpus)
         out.append(Way(f"{ways.gpus}× GPUs {tps(ways.gpus_tokens_per_second)}",
-                       f"{many} fit it with headroom (tensor parallel in vLLM or SGLang), "
+                       f"{many} fit it with headroom (tensor parallel), "
                        f"{tps(ways.gpus_tokens_per_second)}"))
     best = ans.row(ans.recommended) if ans.recommended else None
     if best is not None and best.on_target is not None and best is not row:
@@ -831,7 +832,7 @@ def build_faq(res: Resolved, ans: Answer) -> Faq:
         q_longest_context(c), q_gpu_count(c), q_concurrency(c, sv), q_throughput(c, sv), q_first_token(c),
         q_step_up(c), q_command(c, commands),
     )
-    return Faq(items, commands)
+    return Faq(items, commands, ans.model.id)
 
 
 def answer_text(ans: Answer) -> str:

@@ -71,8 +71,9 @@ def fixed_catalog() -> Catalog:
     )
 
 
-def make_app(target: str | None = None) -> VramApp:
-    return VramApp(fixed_catalog(), model_id=MODEL_ID, target_id=target)
+def make_app(target: str | None = None, **options) -> VramApp:
+    """The app on the fixed catalog; `options` as VramApp takes them (context, quant, kv_type, gpus)."""
+    return VramApp(fixed_catalog(), model_id=MODEL_ID, target_id=target, **options)
 
 
 app = make_app()

@@ -11,7 +11,7 @@ from vramtui.core.estimate import fit_on
 from vramtui.tui.app import VramApp
 from vramtui.tui.screens.help import HelpScreen
 from vramtui.tui.screens.main import MainScreen
-from vramtui.tui.screens.prompt import ContextPrompt
+from vramtui.tui.screens.prompt import ContextPrompt, OpenModelPrompt
 
 from vramtui.answers import Resolved, Selection, answer, launch_for
 from vramtui.faq import build_faq, commands_of, gib
@@ -134,14 +134,14 @@ async def test_change_context_with_keys_and_by_typing(fixed_res: Resolved) -> No
 async def test_kv_type_sequences_and_gpu_count_keys(fixed_res: Resolved) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("k", "s", "g")
+        await pilot.press("C", "s", "plus")
         await pilot.pause()
         s = main(app).answer.settings
         assert (s.kv_type, s.sequences, s.gpus) == ("q8_0", 2, 2)
         want = answer(fixed_res, Selection(MODEL_ID, kv_type="q8_0", sequences=2, gpus=2))
         table = app.screen.query_one("#quant-table", DataTable)
         assert cell(table, "Q4_K_M", "kv") == f"{want.quant_row.memory.kv_bytes / GIB:,.2f}"
-        await pilot.press("S", "G")
+        await pilot.press("S", "minus")
         await pilot.pause()
         assert (main(app).sequences, main(app).gpus) == (1, 1)
 
@@ -178,7 +178,9 @@ async def test_compatibility_sort_and_filters(fixed_res: Resolved) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("3")
         table = app.screen.query_one("#compat-table", DataTable)
-        by_speed = sorted(want.gpus, key=lambda r: (r.estimate.fit == "no", -r.estimate.tokens_per_second))
+        runs = sorted((r for r in want.gpus if r.estimate.fit != "no"), key=lambda r: -r.estimate.tokens_per_second)
+        by_speed = runs + sorted((r for r in want.gpus if r.estimate.fit == "no"),
+                                 key=lambda r: (r.gpus_needed or 1000, -r.estimate.total_usable_bytes))
         assert [r.value for r in table.rows] == [r.id for r in by_speed]
         await pilot.press("r")  # memory
         by_memory = sorted(want.gpus, key=lambda r: (r.estimate.total_usable_bytes, r.entry.name))
@@ -203,13 +205,33 @@ async def test_faq_pane_shows_the_answers_of_the_selection(fixed_res: Resolved) 
             assert " ".join(item.answer.split()) in shown
 
 
-async def test_copy_the_launch_command_and_the_answer(fixed_res: Resolved) -> None:
+async def test_y_asks_for_the_runtime_once_then_copies_its_command(fixed_res: Resolved) -> None:
+    from vramtui.tui.screens.runtime import RuntimePicker
+
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, RuntimePicker)
         ans = answer(fixed_res, Selection(MODEL_ID))
-        first = commands_of(launch_for(ans))[0]
-        assert first.available and app.clipboard == first.text
+        commands = {c.tool: c for c in commands_of(launch_for(ans))}
+        listing = app.screen.query_one("#runtime-list", OptionList)
+        # every runtime is listed; one that cannot run the selection is disabled, with the reason
+        assert [o.id for o in listing.options] == ["llama.cpp", "ollama", "vllm", "sglang"]
+        for o in listing.options:
+            assert o.disabled == (not commands[o.id].available)
+        sglang = next(o for o in listing.options if o.id == "sglang")
+        assert commands["sglang"].notes[0][:30] in str(sglang.prompt)
+        await pilot.press("down", "enter")  # Ollama
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and app.clipboard == commands["ollama"].text
+        app.copy_to_clipboard("")
+        await pilot.press("y")  # remembered: no question this time
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and app.clipboard == commands["ollama"].text
+        await pilot.press("R", "up", "enter")  # R changes it
+        await pilot.pause()
+        assert app.clipboard == commands["llama.cpp"].text and main(app).runtime == "llama.cpp"
         await pilot.press("Y")
         assert gib(ans.quant_row.memory.total_bytes, 2) in app.clipboard
 
@@ -323,7 +345,7 @@ async def test_this_machine_becomes_the_target(monkeypatch) -> None:
         return detect.MachineTarget(dc_replace(hw, kind=MULTI_GPU, gpu_count=2), "2 × RTX 4090", "rtx-4090", True)
 
     monkeypatch.setattr(detect, "detect_machine", lambda: None)
-    monkeypatch.setattr(detect, "machine_target", found)
+    monkeypatch.setattr(detect, "this_machine", found)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("D")
@@ -359,12 +381,19 @@ async def test_o_opens_a_config_json_and_lists_the_model(tmp_path) -> None:
         assert screen.answer.quant_row.memory.kv_bytes == 32 * 2 * 8 * 128 * 2 * screen.answer.settings.context
         results = app.screen.query_one("#model-results", OptionList)
         assert results.get_option_at_index(0).id == opened.id
-        # a bad path gets a message and changes nothing
+        # a bad path: the prompt stays open with the reason under the input, which keeps the text
         await pilot.press("o")
         await pilot.pause()
-        app.screen.query_one(Input).value = str(tmp_path / "nope.gguf")
+        bad = str(tmp_path / "nope.gguf")
+        app.screen.query_one(Input).value = bad
         await pilot.press("enter")
         await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, OpenModelPrompt)
+        assert app.screen.query_one(Input).value == bad
+        message = app.screen.query_one("#prompt-message", Static)
+        assert message.has_class("error") and "nope.gguf" in plain(message)
+        await pilot.press("escape")
         await pilot.pause()
         assert main(app).answer.model.id == opened.id
 
@@ -393,7 +422,7 @@ async def test_this_machine_with_a_card_the_catalog_lacks(monkeypatch) -> None:
 
     a10g = Hardware("NVIDIA A10G", "NVIDIA", GPU, 23028 * 2**20, 0.0)
     monkeypatch.setattr(detect, "detect_machine", lambda: None)
-    monkeypatch.setattr(detect, "machine_target", lambda machine, cat: detect.MachineTarget(
+    monkeypatch.setattr(detect, "this_machine", lambda machine, cat: detect.MachineTarget(
         a10g, "NVIDIA A10G (bandwidth unknown)", None, False))
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -414,9 +443,10 @@ async def test_mashing_keys_never_breaks_the_app() -> None:
     import random
 
     rng = random.Random(20261128)
-    keys = ["1", "2", "3", "4", "slash", "escape", "enter", "c", "k", "s", "S", "g", "G", "t", "T", "a",
-            "left_square_bracket", "right_square_bracket", "d", "r", "v", "m", "f", "up", "down",
-            "pagedown", "pageup", "tab", "x", "9", "question_mark", "o", "Y"]
+    keys = ["1", "2", "3", "4", "slash", "escape", "enter", "c", "C", "k", "j", "s", "S", "g", "G", "plus",
+            "minus", "t", "T", "a", "left_square_bracket", "right_square_bracket", "d", "r", "v", "m", "f", "up",
+            "down", "pagedown", "pageup", "home", "end", "tab", "shift+tab", "x", "9", "question_mark", "o", "Y",
+            "R"]
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

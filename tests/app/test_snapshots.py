@@ -5,6 +5,7 @@ Update after a deliberate change with `pytest tests/app --snapshot-update`, and 
 
 from __future__ import annotations
 
+import pytest
 from snapshot_app import make_app
 from textual.pilot import Pilot
 
@@ -37,3 +38,21 @@ def test_help_screen(snap_compare) -> None:
 
 def test_too_small_terminal(snap_compare) -> None:
     assert snap_compare(make_app(), terminal_size=(40, 10), run_before=settle)
+
+
+# The new states, at the smallest supported-comfortable size and a large one.
+SIZES = [(80, 24), (160, 48)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_honest_no(snap_compare, size) -> None:
+    """Q8_0 at the full 128K context on an 8 GB card: no speed, the ways it can run instead."""
+    app = make_app(target="rtx-4060-8gb", context=131072, quant="Q8_0")
+    assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_empty_filter(snap_compare, size) -> None:
+    """AMD GPUs that run BF16 at 128K: none, and the pane says how to widen the filter."""
+    app = make_app(context=131072, quant="BF16")
+    assert snap_compare(app, terminal_size=size, press=["3", "v", "v", "f"], run_before=settle)

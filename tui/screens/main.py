@@ -18,9 +18,10 @@ from textual.widgets import Footer, Static
 from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry
 from vramtui.catalog.lookup import target_index
 from vramtui.catalog.search import SearchIndex
-from vramtui.core.errors import VramtuiError
+from vramtui.core.errors import UsageError
 from vramtui.tui.keymap import MAIN, bindings
 from vramtui.tui.screens.prompt import ContextPrompt, OpenModelPrompt
+from vramtui.tui.screens.runtime import RuntimePicker
 from vramtui.tui.widgets.compat import CompatPane
 from vramtui.tui.widgets.faq_pane import FaqPane
 from vramtui.tui.widgets.model_pane import ModelPane
@@ -29,7 +30,7 @@ from vramtui.tui.widgets.quant_table import QuantPane
 from vramtui.tui.widgets.selection_bar import SelectionBar
 from vramtui.tui.widgets.tab_strip import TabStrip
 
-from vramtui.answers import Answer, Resolved, Selection, answer, launch_for
+from vramtui.answers import Answer, Resolved, Selection, answer, longest_context
 from vramtui.faq import (
     CHART_CONTEXTS,
     TOOL_NAMES,
@@ -39,6 +40,7 @@ from vramtui.faq import (
     commands_of,
     short_ctx,
 )
+from vramtui.format import gib, target_name
 from vramtui.resolve import targets
 
 SELECTION_VARS = ("model_id", "quant", "context", "kv_type", "sequences", "gpus", "target", "all_quants")
@@ -46,6 +48,8 @@ KV_CYCLE = ("f16", "q8_0", "q4_0")
 SEQUENCES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 GPU_COUNTS = (1, 2, 4, 8, 16, 32, 64)
 PANES = {"model": "1 Model", "quants": "2 Quants", "compat": "3 GPUs", "faq": "4 FAQ"}
+PANE_ORDER = tuple(PANES)
+THIS_CPU = "this-cpu"  # the id this machine's CPU gets as a target when no GPU is found
 # Below this the panes cannot be read: show a message instead. At or above WIDE, all four panes show.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
 WIDE_WIDTH, WIDE_HEIGHT = 120, 36
@@ -75,14 +79,23 @@ class MainScreen(Screen):
     faq: var[Faq | None] = var(None, always_update=True)
     active_pane: var[str] = var("quants")
 
-    def __init__(self, res: Resolved, model_id: str, *, target: str | None = None,
-                 context: int | None = None) -> None:
+    def __init__(self, res: Resolved, model_id: str, *, target: str | None = None, context: int | None = None,
+                 quant: str | None = None, kv_type: str | None = None, gpus: int | None = None,
+                 detect_on_start: bool = False) -> None:
         super().__init__()
         self.res = res
         # set_reactive: no watcher runs, so no recompute is scheduled before the first frame.
         self.set_reactive(MainScreen.model_id, model_id)
         self.set_reactive(MainScreen.target, target)
         self.set_reactive(MainScreen.context, context)
+        if quant is not None:
+            self.set_reactive(MainScreen.quant, quant)
+        if kv_type is not None:
+            self.set_reactive(MainScreen.kv_type, kv_type)
+        if gpus is not None:
+            self.set_reactive(MainScreen.gpus, gpus)
+        self.detect_on_start = detect_on_start
+        self.runtime: str | None = None  # the runtime `y` copies, once chosen
         self._recompute_pending = False
         self._faq_pending = False
         self._target_index: SearchIndex[GpuEntry | DeviceEntry] | None = None
@@ -131,6 +144,8 @@ class MainScreen(Screen):
         # Watch only now: the first read of each var initialises it, which would call a watcher.
         for name in SELECTION_VARS:
             self.watch(self, name, self._request_recompute, init=False)
+        if self.detect_on_start:
+            self._detect_machine(quiet=True)
 
     def _request_recompute(self) -> None:
         """Schedule one recompute after the messages already queued (coalesces bursts of changes)."""
@@ -166,6 +181,8 @@ class MainScreen(Screen):
         self.set_class(tiny, "-tiny")
         self.set_class(wide, "-wide")
         self.set_class(not tiny and not wide, "-narrow")
+        # Below 80 columns the footer needs the palette's corner for its own keys (ctrl+p still works).
+        self.query_one(Footer).show_command_palette = w >= 80
         if tiny:
             self.query_one("#too-small", Static).update(
                 f"Enlarge the terminal: vramtui needs at least {MIN_WIDTH}×{MIN_HEIGHT} "
@@ -180,6 +197,12 @@ class MainScreen(Screen):
         self.active_pane = name
         # Focus after the layout change: a hidden pane's widgets cannot take focus.
         self.call_after_refresh(self.pane(name).focus_primary)
+
+    def current_pane(self) -> str:
+        """The pane the user is in: the one holding the focus, else the one shown."""
+        focused = self.focused
+        pane = next((n for n in focused.ancestors_with_self if isinstance(n, Pane)), None) if focused else None
+        return pane.id if pane is not None and pane.id in PANES else self.active_pane
 
     # ---------------------------------------------------------------- choices from the panes
 
@@ -212,15 +235,39 @@ class MainScreen(Screen):
         if name in PANES:
             self._show(name)
 
+    def action_cycle_pane(self, direction: int) -> None:
+        """Tab / shift+Tab: the next or previous pane, in the one-pane layout and the four-pane one alike."""
+        if self.has_class("-tiny"):
+            return
+        here = PANE_ORDER.index(self.current_pane())
+        self._show(PANE_ORDER[(here + direction) % len(PANE_ORDER)])
+
     def action_prompt_context(self) -> None:
         if self.answer is None:
             return
-        self.app.push_screen(ContextPrompt(self.answer.settings.context, self.answer.model.context_length),
-                             self._context_typed)
+        self.app.push_screen(ContextPrompt(self.answer.settings.context, self.answer.model.context_length,
+                                           self._fitting_context), self._context_typed)
 
-    def _context_typed(self, tokens: int | None) -> None:
-        if tokens is not None:
-            self.context = tokens
+    def _fitting_context(self) -> int:
+        """`c fit`: the longest context that fits the target with headroom, or why there is none."""
+        ans = self.answer
+        if ans is None or ans.quant_row.on_target is None:
+            raise UsageError("fit needs a target: pick one with t (or D for this machine) first")
+        row = ans.quant_row
+        e = row.on_target
+        assert e is not None
+        where = target_name(e.hardware, e.gpus)
+        if row.unloadable:
+            raise UsageError(f"no context: {row.unloadable}")
+        longest = longest_context(ans)
+        if longest == 0:
+            raise UsageError(f"no context fits: {ans.selection.quant} alone needs more than {where} has "
+                             f"({gib(e.usable_bytes)}); try a smaller quant or more GPUs (+)")
+        return longest
+
+    def _context_typed(self, typed: int | None) -> None:
+        if typed is not None:
+            self.context = typed
 
     def action_step_context(self, direction: int) -> None:
         if self.answer is None:
@@ -233,12 +280,14 @@ class MainScreen(Screen):
     def action_cycle_kv(self) -> None:
         self.kv_type = KV_CYCLE[(KV_CYCLE.index(self.kv_type) + 1) % len(KV_CYCLE)] \
             if self.kv_type in KV_CYCLE else KV_CYCLE[0]
+        self.notify(f"KV cache {self.kv_type}", timeout=1.5)
 
     def action_step_sequences(self, direction: int) -> None:
         self.sequences = step(SEQUENCES, self.sequences, direction)
 
     def action_step_gpus(self, direction: int) -> None:
         self.gpus = step(GPU_COUNTS, self.gpus, direction)
+        self.notify(f"{self.gpus} GPU{'s' if self.gpus > 1 else ''}", timeout=1.5)
 
     def action_pick_target(self) -> None:
         # Imported here: the providers module imports this screen (to find it under the palette).
@@ -248,31 +297,12 @@ class MainScreen(Screen):
         self.app.push_screen(CommandPalette(providers=[TargetPicker], placeholder="Target GPU or device…"))
 
     def action_open_model(self) -> None:
-        self.app.push_screen(OpenModelPrompt(), self._open_typed)
+        # The prompt reads the file (or fetches the repo) itself and stays open, with the reason, on an error.
+        self.app.push_screen(OpenModelPrompt(), self._opened)
 
-    def _open_typed(self, text: str | None) -> None:
-        if text:
-            self.notify(f"Opening {text}…", timeout=2)
-            self._open_model(text)
-
-    @work(thread=True, exclusive=True, group="open")
-    def _open_model(self, text: str) -> None:
-        """Read the config or GGUF header (or fetch from the Hub) off the UI thread."""
-        from vramtui.catalog.locations import cache_dir
-
-        from vramtui.sources import resolve_custom_model  # only when asked: file and network I/O
-
-        try:
-            entry = resolve_custom_model(text, cache_dir())
-        except VramtuiError as e:
-            self.app.call_from_thread(self.notify, str(e), severity="error", timeout=10)
-            return
-        if entry is None:
-            self.app.call_from_thread(
-                self.notify, f"{text}: not a config.json, a folder holding one, a .gguf or a repo id",
-                severity="error", timeout=8)
-            return
-        self.app.call_from_thread(self._add_model, entry)
+    def _opened(self, entry) -> None:  # entry: catalog.entries.ModelEntry | None
+        if entry is not None:
+            self._add_model(entry)
 
     def _add_model(self, entry) -> None:  # entry: catalog.entries.ModelEntry
         from vramtui.sources import add_to_catalog
@@ -292,18 +322,25 @@ class MainScreen(Screen):
         self._detect_machine()
 
     @work(thread=True, exclusive=True, group="detect")
-    def _detect_machine(self) -> None:
-        """Run the vendors' tools (each with a timeout of seconds) off the UI thread."""
-        from vramtui.sources.detect import detect_machine, machine_target  # only when asked: it runs subprocesses
+    def _detect_machine(self, quiet: bool = False) -> None:
+        """Run the vendors' tools (each with a timeout of seconds) off the UI thread.
 
-        target = machine_target(detect_machine(), self.res.catalog)
-        self.app.call_from_thread(self._use_machine, target)
+        `quiet` (at start, unasked): only a GPU or a Mac found changes anything, and says so."""
+        from vramtui.sources.detect import detect_machine, this_machine  # only when asked: it runs subprocesses
 
-    def _use_machine(self, found) -> None:  # found: vramtui.sources.detect.MachineTarget
-        """Target the detected GPUs (or Mac) through their catalog entry; say so when there is none."""
+        found = this_machine(detect_machine(), self.res.catalog)
+        if quiet and (found.hardware is None or found.hardware.kind == "cpu"):
+            return
+        self.app.call_from_thread(self._use_machine, found, quiet)
+
+    def _use_machine(self, found, quiet: bool = False) -> None:  # found: vramtui.sources.detect.MachineTarget
+        """Target the detected GPUs, Mac or CPU (through their catalog entry where there is one)."""
         hw = found.hardware
         if hw is None:
             self.notify(f"This machine: {found.label}. " + "; ".join(found.notes), severity="warning", timeout=8)
+            return
+        if hw.kind == "cpu":
+            self._use_cpu(found)
             return
         if found.catalog_id is None and hw.is_unified:
             self.notify(f"This machine: {found.label} is not in the catalog; pick the nearest entry with t.",
@@ -330,20 +367,71 @@ class MainScreen(Screen):
             self.gpus = hw.gpu_count
         self.notify(f"Target: this machine, {found.label}. " + "; ".join(found.notes), timeout=6)
 
+    def _use_cpu(self, found) -> None:  # found: vramtui.sources.detect.MachineTarget with a CPU Hardware
+        """No GPU: this machine's CPU and RAM become the target (llama.cpp on the CPU), never the old target."""
+        from vramtui.catalog.entries import DeviceEntry
+
+        hw = found.hardware
+        entry = DeviceEntry(
+            id=THIS_CPU, name=hw.name, vendor="CPU", kind="cpu", memory_gb=hw.memory_bytes / 2**30,
+            bandwidth_gbps=hw.bandwidth_gbps, year=2026, source="detected",
+            gpu_memory_gb=hw.gpu_memory_bytes / 2**30 or None,
+        )
+        self.res.add_device(entry)
+        self.target = THIS_CPU
+        self.gpus = 1
+        self.notify(f"No GPU found: the target is this machine's CPU and {gib(hw.usable_bytes)} of free RAM, "
+                    f"at an assumed {hw.bandwidth_gbps:g} GB/s.", severity="warning", timeout=8)
+
     def action_toggle_all_quants(self) -> None:
         self.all_quants = not self.all_quants
+        self.notify("Every quantization" if self.all_quants else "The common quantizations only", timeout=2)
+
 
     def action_copy_command(self, tool: str | None = None) -> None:
-        """Copy the command of `tool` (core.launch' id), or of the first tool that runs the selection."""
+        """Copy the command of `tool` (core.launch's id); without one, of the remembered runtime, else ask."""
         if self.answer is None:
             return
-        commands = [c for c in commands_of(launch_for(self.answer)) if tool in (None, c.tool)]
-        if not commands or not commands[0].available:
+        commands = commands_of(self.answer.launch)
+        if not any(c.available for c in commands):
             why = commands[0].notes[0] if commands and commands[0].notes else "no tool runs this selection"
             self.notify(f"Nothing copied: {why}", severity="warning")
             return
-        self.app.copy_to_clipboard(commands[0].text or "")
-        self.notify(f"Copied the {TOOL_NAMES[commands[0].tool]} command: {commands[0].text}", timeout=4)
+        chosen = tool or self.runtime
+        command = next((c for c in commands if c.tool == chosen), None)
+        if command is None or not command.available:
+            if tool is not None and command is not None:  # asked by name (the palette): say why not
+                self.notify(f"Nothing copied: {command.notes[0] if command.notes else 'it cannot run this'}",
+                            severity="warning")
+                return
+            self.action_choose_runtime()
+            return
+        self.app.copy_to_clipboard(command.text or "")
+        self.notify(f"Copied the {TOOL_NAMES[command.tool]} command{self._gpus_note(command.tool)}: {command.text}",
+                    timeout=5)
+
+    def _gpus_note(self, tool: str) -> str:
+        """' for 2 × RTX 4090' when the command runs on more GPUs than the header's count."""
+        ans = self.answer
+        e = ans.quant_row.on_target if ans is not None else None
+        if ans is None or e is None or tool not in ("vllm", "sglang"):
+            return ""
+        n = ans.launch.plan.gpus
+        return f" for {target_name(e.hardware.one_gpu(), n)}" if n > 1 else ""
+
+    def action_choose_runtime(self) -> None:
+        """Ask which runtime `y` copies (runtimes that cannot run the selection are shown, disabled)."""
+        if self.answer is None:
+            return
+        commands = commands_of(self.answer.launch)
+        e = self.answer.quant_row.on_target
+        where = f"on {target_name(e.hardware, e.gpus)}" if e is not None else ""
+        self.app.push_screen(RuntimePicker(commands, self.runtime, where), self._runtime_chosen)
+
+    def _runtime_chosen(self, tool: str | None) -> None:
+        if tool is not None:
+            self.runtime = tool
+            self.action_copy_command(tool)
 
     def action_copy_answer(self) -> None:
         if self.answer is not None:

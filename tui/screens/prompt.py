@@ -6,9 +6,10 @@ place, under the input, which keeps what was typed; Escape cancels.
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -47,10 +48,18 @@ class Prompt(ModalScreen[T | None], Generic[T]):
         self.query_one("#prompt-message", Static).update(message)
         self.query_one("#prompt-message", Static).add_class("error")
 
+    def show_progress(self, message: str) -> None:
+        self.query_one("#prompt-message", Static).update(message)
+        self.query_one("#prompt-message", Static).remove_class("error")
+
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
+        self.accept(event.value)
+
+    def accept(self, text: str) -> None:
+        """Enter: dismiss with the parsed value, or show why it cannot be used (the input keeps the text)."""
         try:
-            value = self.parse(event.value)
+            value = self.parse(text)
         except VramtuiError as e:
             self.show_error(str(e))
             return
@@ -61,27 +70,59 @@ class Prompt(ModalScreen[T | None], Generic[T]):
 
 
 class ContextPrompt(Prompt[int]):
-    """The typed context in tokens ('max' gives the model's maximum). More than the model was trained
-    for is taken as typed: the answer computes it and says it is beyond the trained context."""
+    """The typed context in tokens ('max' gives the model's maximum; 'fit' the longest that fits the
+    target with headroom, from `fit`). More than the model was trained for is taken as typed: the
+    answer computes it and says it is beyond the trained context."""
 
-    def __init__(self, current: int, longest: int) -> None:
+    def __init__(self, current: int, longest: int, fit: Callable[[], int]) -> None:
         super().__init__(f"Context length (now {current:,}; this model was trained for {longest:,})",
-                         "2048, 8k, 128K or max", "Enter to apply · Escape to cancel")
+                         "2048, 8k, 128K, max or fit", "Enter to apply · Escape to cancel")
         self.longest = longest
+        self.fit = fit
 
     def parse(self, text: str) -> int:
+        if text.strip().lower() == "fit":
+            return self.fit()
         tokens = parse_context(text)
         return self.longest if tokens == MAX else tokens
 
 
-class OpenModelPrompt(Prompt[str]):
-    """A path to a config.json / folder / .gguf, or a Hugging Face repo id."""
+class OpenModelPrompt(Prompt[Any]):
+    """A path to a config.json / folder / .gguf, or a Hugging Face repo id; dismisses with the model
+    read from it (a catalog.entries.ModelEntry). Reading (or fetching) runs off the UI thread; what
+    goes wrong is shown under the input, which keeps what was typed."""
 
     def __init__(self) -> None:
-        super().__init__("Open a model: a config.json (or its folder), a .gguf file, or a Hugging Face repo id",
-                         "~/models/Qwen3-8B  ·  model-Q4_K_M.gguf  ·  org/model", "Enter to open · Escape to cancel")
+        super().__init__("Open a model: a config.json or its folder, a .gguf file, or a Hugging Face repo id",
+                         "~/models/Qwen3-8B · model-Q4_K_M.gguf · org/model", "Enter to open · Escape to cancel")
 
     def parse(self, text: str) -> str:
         if not text.strip():
             raise UsageError("type a path or an org/model repo id")
         return text.strip()
+
+    def accept(self, text: str) -> None:
+        try:
+            text = self.parse(text)
+        except VramtuiError as e:
+            self.show_error(str(e))
+            return
+        self.show_progress(f"Opening {text}…")
+        self._open(text)
+
+    @work(thread=True, exclusive=True, group="open")
+    def _open(self, text: str) -> None:
+        from vramtui.catalog.locations import cache_dir
+
+        from vramtui.sources import resolve_custom_model  # only when asked: file and network I/O
+
+        try:
+            entry = resolve_custom_model(text, cache_dir())
+        except VramtuiError as e:
+            self.app.call_from_thread(self.show_error, str(e))
+            return
+        if entry is None:
+            self.app.call_from_thread(
+                self.show_error, f"{text}: not a config.json, a folder holding one, a .gguf or an org/model repo id")
+            return
+        self.app.call_from_thread(self.dismiss, entry)

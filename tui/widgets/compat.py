@@ -11,11 +11,13 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from vramtui.core.estimate import NO
-from vramtui.tui.display import dash, fit_text, gib_cell, memory_cell, number_cell, signed_gib_cell
+from vramtui.tui.display import column_widths, dash, fit_text, gib_cell, memory_cell, number_cell, signed_gib_cell
+from vramtui.tui.widgets.nav import NavTable
 from vramtui.tui.widgets.pane import Pane
 from vramtui.tui.widgets.tab_strip import TabStrip
 
 from vramtui.answers import Answer, TargetRow
+from vramtui.format import short_name
 
 GPU, DEVICE = "gpu", "device"
 SORTS = ("tok/s", "memory", "name")
@@ -23,7 +25,7 @@ SEGMENTS = {GPU: ("consumer", "workstation", "datacenter"), DEVICE: ("apple", "u
 ALL = "all"
 PADDING = 2  # DataTable's cell padding, both sides
 SCROLLBAR = 2
-MIN_NAME = 16
+MIN_NAME = 12
 
 
 def segment_of(r: TargetRow) -> str:
@@ -33,13 +35,19 @@ def segment_of(r: TargetRow) -> str:
 
 def sort_rows(rows: list[TargetRow], key: str) -> list[TargetRow]:
     if key == "tok/s":
-        return sorted(rows, key=lambda r: (r.estimate.fit == NO, -r.estimate.tokens_per_second, r.entry.name))
+        # Those that run, fastest first; then those that do not (no speed shown), fewest GPUs needed first.
+        def speed_key(r: TargetRow) -> tuple:
+            if r.estimate.fit != NO:
+                return (0, -r.estimate.tokens_per_second, r.entry.name)
+            return (1, r.gpus_needed or 1_000, -r.estimate.total_usable_bytes, r.entry.name)
+
+        return sorted(rows, key=speed_key)
     if key == "memory":
         return sorted(rows, key=lambda r: (r.estimate.total_usable_bytes, r.entry.name))
     return sorted(rows, key=lambda r: r.entry.name.lower())
 
 
-class TargetTable(DataTable):
+class TargetTable(NavTable):
     """GPUs or devices, one row each; the pane fills it."""
 
 
@@ -76,6 +84,7 @@ class CompatPane(Pane):
         yield Static(id="compat-summary")
         yield TabStrip({GPU: "GPUs", DEVICE: "Devices"}, id="compat-kind")
         yield Static(id="compat-filters")
+        yield Static(id="compat-empty")
         yield TargetTable(id="compat-table", cursor_type="row", header_height=2, zebra_stripes=True,
                           cursor_foreground_priority="renderable")
 
@@ -117,10 +126,17 @@ class CompatPane(Pane):
     def action_cycle_sort(self) -> None:
         self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
 
+    def vendors(self, ans: Answer) -> tuple[str, ...]:
+        """The vendor filter's values: all, then the vendors of the current tab, most common first."""
+        counts: dict[str, int] = {}
+        for r in self._all_rows(ans):
+            counts[r.entry.vendor] = counts.get(r.entry.vendor, 0) + 1
+        return (ALL, *sorted(counts, key=lambda v: (-counts[v], v)))
+
     def action_cycle_vendor(self) -> None:
         if self.answer is None:
             return
-        options = (ALL, *sorted({r.entry.vendor for r in self._all_rows(self.answer)}))
+        options = self.vendors(self.answer)
         self.vendor = options[(options.index(self.vendor) + 1) % len(options)] if self.vendor in options else ALL
 
     def action_cycle_segment(self) -> None:
@@ -191,34 +207,69 @@ class CompatPane(Pane):
         if self.kind == GPU:
             columns.append(("needs", Text("Needs", justify="right")))
         target = ans.selection.target
+        headers = [h for _, h in columns]
         body = [self._cells(r, target) for r in rows]
+        widths = column_widths(headers, body)
+        name_w = self._name_width(table, widths)
+        widths[0] = name_w
+        for cells in body:  # a long name is shortened to its column, never wrapped over several lines
+            cells[0] = self._fit_name(cells[0], name_w)
+        self._show_empty(ans, rows)
         table.clear(columns=True)
-        name_w = self._name_width(table, [h for _, h in columns], body)
-        for key, header in columns:
-            table.add_column(header, key=key, width=name_w if key == "name" else None)
+        self._filled_width = table.size.width
+        for (key, header), width in zip(columns, widths):
+            table.add_column(header, key=key, width=width)
         for r, cells in zip(rows, body):
-            # A name longer than its column wraps: the row grows (measured here, which is far
-            # cheaper than DataTable's height=None, which renders every cell of every row).
-            height = len(cells[0].wrap(self.app.console, name_w)) if len(cells[0]) > name_w else 1
-            table.add_row(*cells, key=r.id, height=height)
+            table.add_row(*cells, key=r.id)
         focus_key = keep if keep in {r.id for r in rows} else target
         if focus_key in {r.id for r in rows}:
             table.move_cursor(row=table.get_row_index(focus_key), animate=False)
 
+    def _show_empty(self, ans: Answer, rows: list[TargetRow]) -> None:
+        """A filter that leaves nothing says so, and which key widens it."""
+        empty = self.query_one("#compat-empty", Static)
+        kind = "GPUs" if self.kind == GPU else "devices"
+        if rows:
+            empty.display = False
+            return
+        why = []
+        if self.vendor != ALL:
+            why.append(f"vendor {self.vendor} (v)")
+        if self.segment != ALL:
+            why.append(f"{'segment' if self.kind == GPU else 'kind'} {self.segment} (m)")
+        if self.fits_only:
+            why.append("fits only (f)")
+        text = Text(f"No {kind} match ", style="bold")
+        text.append(" + ".join(why) if why else "here")
+        if self.fits_only:
+            text.append(f". None runs {ans.selection.quant} at this context: press f to list them all, "
+                        "or try a smaller quant, a shorter context or more GPUs (+).")
+        else:
+            text.append(": press v or m to change the filter.")
+        empty.update(text)
+        empty.display = True
+
     @staticmethod
-    def _name_width(table: DataTable, headers: list[Text], body: list[list[Text]]) -> int:
-        """The longest name, or what the other columns leave of the table's width (names then wrap)."""
-        others = 0
-        for i in range(1, len(headers)):
-            lines = headers[i].plain.split("\n") + [row[i].plain for row in body]
-            others += max(len(line) for line in lines) + PADDING
-        longest = max([len(row[0].plain) for row in body] + [4])
+    def _fit_name(name: Text, width: int) -> Text:
+        if name.cell_len <= width:
+            return name
+        marker, plain = name.plain[:2], name.plain[2:]
+        return Text(marker + short_name(plain, width - 2), style=name.style)
+
+    _filled_width = -1
+
+    @staticmethod
+    def _name_width(table: DataTable, widths: list[int]) -> int:
+        """The longest name, or what the other columns leave of the table's width (names are then shortened)."""
+        others = sum(w + PADDING for w in widths[1:])
         free = table.size.width - others - PADDING - SCROLLBAR
-        return max(MIN_NAME, min(longest, free)) if free > 0 else longest
+        return max(MIN_NAME, min(widths[0], free)) if free > 0 else widths[0]
 
     def _cells(self, r: TargetRow, target: str | None) -> list[Text]:
         e = r.estimate
-        name = Text(("▸ " if r.id == target else "  ") + r.entry.name, style="bold" if r.id == target else "")
+        # Vendor words dropped ("RTX 4090"): the vendor filter and the target's own name carry them.
+        label = short_name(r.entry.name)
+        name = Text(("▸ " if r.id == target else "  ") + label, style="bold" if r.id == target else "")
         cells = [name, gib_cell(e.hardware.total_memory_bytes, 0)]
         if self.kind == DEVICE:
             cells.append(memory_cell(e.total_usable_bytes))
@@ -226,14 +277,20 @@ class CompatPane(Pane):
             number_cell(r.entry.bandwidth_gbps),
             fit_text(e.fit),
             signed_gib_cell(e.headroom_bytes),
-            number_cell(e.tokens_per_second) if e.tokens_per_second > 0 else dash(),
+            # No speed where it does not fit: it would not run there (Needs says how many would).
+            number_cell(e.tokens_per_second) if e.tokens_per_second > 0 and e.fit != NO else dash(),
         ]
         if self.kind == GPU:
             cells.append(Text(f"{r.gpus_needed}×" if r.gpus_needed else ">64", justify="right"))
         return cells
 
     def on_resize(self) -> None:
-        self._refresh_view()
+        if self.query_one(TargetTable).size.width != self._filled_width:
+            self._refresh_soon()
+
+    def on_show(self) -> None:  # (Pane.on_show runs too: it catches up with a pending answer)
+        if self.query_one(TargetTable).size.width != self._filled_width:
+            self._refresh_soon()
 
     @on(DataTable.RowSelected, "#compat-table")
     def _chosen(self, event: DataTable.RowSelected) -> None:

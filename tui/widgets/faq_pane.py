@@ -6,11 +6,11 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 from vramtui.tui.widgets.charts import BarChart
+from vramtui.tui.widgets.nav import NavScroll
 from vramtui.tui.widgets.pane import Pane
 
 from vramtui.faq import Faq, FaqItem
@@ -46,9 +46,10 @@ class FaqPane(Pane):
     TITLE = "4 FAQ"
 
     faq: reactive[Faq | None] = reactive(None)
+    _shown_model = ""
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="faq-scroll"):
+        with NavScroll(id="faq-scroll"):
             yield Static("Working out the answers…", id="faq-wait")
 
     @property
@@ -62,7 +63,10 @@ class FaqPane(Pane):
         faq = self.faq
         if faq is None:
             return
-        scroll = self.query_one("#faq-scroll", VerticalScroll)
+        scroll = self.query_one("#faq-scroll", NavScroll)
+        if faq.model_id != self._shown_model:  # another model's answers start at the first question
+            self._shown_model = faq.model_id
+            scroll.scroll_home(animate=False, immediate=True)
         entries = list(scroll.query(FaqEntry))
         if [e.id for e in entries] == [f"faq-{i.id}" for i in faq.items]:
             for entry, item in zip(entries, faq.items):
