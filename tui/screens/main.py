@@ -212,7 +212,8 @@ class MainScreen(Screen):
 
     @on(ModelPane.FetchAsked)
     def _fetch_asked(self, event: ModelPane.FetchAsked) -> None:
-        self._open_typed(event.repo)
+        # The open prompt, already filled in and submitted: progress and errors show in it.
+        self.app.push_screen(OpenModelPrompt(event.repo, start=True), self._opened)
 
     @on(QuantPane.Chosen)
     def _quant_chosen(self, event: QuantPane.Chosen) -> None:

@@ -92,9 +92,15 @@ class OpenModelPrompt(Prompt[Any]):
     read from it (a catalog.entries.ModelEntry). Reading (or fetching) runs off the UI thread; what
     goes wrong is shown under the input, which keeps what was typed."""
 
-    def __init__(self) -> None:
+    def __init__(self, value: str = "", *, start: bool = False) -> None:
         super().__init__("Open a model: a config.json or its folder, a .gguf file, or a Hugging Face repo id",
-                         "~/models/Qwen3-8B · model-Q4_K_M.gguf · org/model", "Enter to open · Escape to cancel")
+                         "~/models/Qwen3-8B · model-Q4_K_M.gguf · org/model", "Enter to open · Escape to cancel",
+                         value)
+        self.start = start  # open `value` at once (a repo id chosen in the search list)
+
+    def on_mount(self) -> None:
+        if self.start:
+            self.accept(self.value)
 
     def parse(self, text: str) -> str:
         if not text.strip():
