@@ -606,7 +606,7 @@ def test_hub_repo_without_index_or_api(tmp_path, hub, monkeypatch) -> None:
     hub.files[repo] = {"config.json": json.dumps(MISTRAL_V01).encode()}
     entry = resolve_custom_model(repo, tmp_path)
     assert not entry.params_exact and entry.architecture.count(SLIDING) == 32
-    assert ("HEAD", f"/{repo}/resolve/main/model.safetensors.index.json") in hub.requests
+    assert ("GET", f"/{repo}/resolve/main/model.safetensors.index.json") in hub.requests
     assert hub.auth == {"Bearer hf_testtoken"}
 
 

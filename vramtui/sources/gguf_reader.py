@@ -14,19 +14,28 @@ estimates for other quantizations) as a catalog model.
 from __future__ import annotations
 
 import mmap
+import os
 import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vramtui.catalog.files import BadFile, open_regular
 from vramtui.core.ggml import TYPES
 from vramtui.core.gguf_file import GgufFile, GgufTensorInfo
 
 MAGIC = b"GGUF"
 DEFAULT_ALIGNMENT = 32
 MAX_KEPT_ARRAY = 4096  # longer arrays are skipped; their length is kept
-_MAX_COUNT = 1 << 24  # sanity bound on tensor and key counts
+# Bounds on what a header may ask the reader to walk: real files hold ~50 keys, a few thousand
+# tensors, vocabularies of ~260,000 tokens and merges; arrays nest at most once (arrays of strings).
+MAX_KEYS = 65_536
+MAX_TENSORS = 1 << 20
+MAX_ARRAY_DEPTH = 3
+MAX_WALKED = 1 << 24  # array elements visited one by one, over the whole header
+MAX_DIM = 1 << 40  # elements along one tensor dimension
+MAX_STRING = 16 << 20  # one string (chat templates run to tens of kB)
 
 # ggml_type ids (ggml/include/ggml.h); gaps are types removed from the format.
 GGML_TYPES: dict[int, str] = {
@@ -52,11 +61,11 @@ SHARD = re.compile(r"^(?P<stem>.*)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$", re
 
 
 class GgufFormatError(ValueError):
-    """A file that is not a GGUF file this reader understands; names the file."""
+    """A file that is not a GGUF file this reader understands; names the file (and the metadata key)."""
 
-    def __init__(self, path: Path | str, problem: str) -> None:
+    def __init__(self, path: Path | str, problem: str, field: str = "") -> None:
         super().__init__(f"{path}: {problem}")
-        self.path, self.problem = str(path), problem
+        self.path, self.problem, self.field = str(path), problem, field
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,12 @@ class GgufHeader:
 class _Cursor:
     def __init__(self, buf: Any, path: Path, endian: str) -> None:
         self.buf, self.path, self.e, self.pos = buf, path, endian, 0
+        self.walked = 0  # elements visited one at a time, against MAX_WALKED
+
+    def _walk(self, n: int, key: str) -> None:
+        self.walked += n
+        if self.walked > MAX_WALKED:
+            raise GgufFormatError(self.path, f"metadata {key}: arrays of more than {MAX_WALKED:,} elements in all")
 
     def take(self, fmt: str) -> Any:
         try:
@@ -102,11 +117,13 @@ class _Cursor:
 
     def string(self) -> str:
         n = self.take("Q")
+        if n > MAX_STRING:
+            raise GgufFormatError(self.path, f"holds a string of {n:,} bytes: the header is corrupt")
         start = self.pos
         self.skip(n)
         return bytes(self.buf[start:self.pos]).decode("utf-8", errors="replace")
 
-    def value(self, vtype: int, key: str) -> tuple[Any, int | None]:
+    def value(self, vtype: int, key: str, depth: int = 0) -> tuple[Any, int | None]:
         """A metadata value, and an array's length (None for scalars)."""
         if vtype in _SCALARS:
             return self.take(_SCALARS[vtype]), None
@@ -114,7 +131,14 @@ class _Cursor:
             return self.string(), None
         if vtype != _ARRAY:
             raise GgufFormatError(self.path, f"metadata {key} has an unknown value type {vtype}")
+        if depth >= MAX_ARRAY_DEPTH:
+            raise GgufFormatError(self.path, f"metadata {key} nests arrays more than {MAX_ARRAY_DEPTH} deep")
         etype, n = self.take("I"), self.take("Q")
+        if etype not in _SCALARS:
+            # Every string or array element takes at least 8 bytes: a count beyond that is a lie.
+            if n > (len(self.buf) - self.pos) // 8:
+                raise GgufFormatError(self.path, "the header is truncated")
+            self._walk(n, key)
         if n > MAX_KEPT_ARRAY:
             if etype in _SCALARS:
                 self.skip(n * struct.calcsize(_SCALARS[etype]))
@@ -130,7 +154,7 @@ class _Cursor:
                 self.pos = pos
             else:  # arrays of arrays: walk them
                 for _ in range(n):
-                    self.value(etype, key)
+                    self.value(etype, key, depth + 1)
             return ArrayInfo(etype, n), n
         if etype in _SCALARS:
             fmt = _SCALARS[etype]
@@ -138,19 +162,21 @@ class _Cursor:
             start = self.pos
             self.skip(n * size)
             return list(struct.unpack_from(f"{self.e}{n}{fmt}", self.buf, start)), n
-        return [self.value(etype, key)[0] for _ in range(n)], n
+        return [self.value(etype, key, depth + 1)[0] for _ in range(n)], n
 
 
 def read_header(path: Path | str) -> GgufHeader:
     """The metadata and tensor index of one GGUF file (one shard of a split file)."""
     path = Path(path)
     try:
-        with path.open("rb") as f:
-            size = path.stat().st_size
+        with open_regular(path) as f:  # a FIFO named x.gguf would block forever
+            size = os.fstat(f.fileno()).st_size
             if size < 24:
                 raise GgufFormatError(path, "is too short to be a GGUF file")
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
                 return _parse(mm, path, size)
+    except BadFile as e:
+        raise GgufFormatError(path, e.problem) from None
     except OSError as e:
         raise GgufFormatError(path, f"cannot be read ({e.strerror or e.__class__.__name__})") from None
 
@@ -170,8 +196,8 @@ def _parse(buf: Any, path: Path, size: int) -> GgufHeader:
     c = _Cursor(buf, path, endian)
     c.pos = 8
     n_tensors, n_kv = c.take("Q"), c.take("Q")
-    if n_tensors > _MAX_COUNT or n_kv > _MAX_COUNT:
-        raise GgufFormatError(path, "has an implausible tensor or key count: the header is corrupt")
+    if n_tensors > MAX_TENSORS or n_kv > MAX_KEYS:
+        raise GgufFormatError(path, f"lists {n_tensors:,} tensors and {n_kv:,} keys: the header is corrupt")
     meta: dict[str, Any] = {}
     lengths: dict[str, int] = {}
     for _ in range(n_kv):
@@ -190,6 +216,8 @@ def _parse(buf: Any, path: Path, size: int) -> GgufHeader:
         if not 1 <= n_dims <= 4:
             raise GgufFormatError(path, f"tensor {name} has {n_dims} dimensions")
         shape = tuple(c.take("Q") for _ in range(n_dims))
+        if not all(1 <= d <= MAX_DIM for d in shape):
+            raise GgufFormatError(path, f"tensor {name[:60]} has the shape {shape}: every dimension must be 1 or more")
         type_id = c.take("I")
         offset = c.take("Q")
         type_name = GGML_TYPES.get(type_id)
@@ -220,7 +248,7 @@ def shard_paths(path: Path) -> list[Path]:
     count = int(m.group("count"))
     width = len(m.group("no"))
     paths = [path.with_name(f"{m.group('stem')}-{i:0{width}d}-of-{m.group('count')}.gguf") for i in range(1, count + 1)]
-    missing = [p for p in paths if not p.is_file()]
+    missing = [p for p in paths if not os.path.lexists(p)]
     if missing:
         raise GgufFormatError(missing[0], f"shard {missing[0].name} of {count} is missing")
     return paths
@@ -289,61 +317,96 @@ _RECURRENT = {
 _SWA_PATTERN = {"gemma2": 2, "gemma3": 6, "cohere2": 4, "gpt-oss": 2}
 
 
-def _one(v: Any) -> Any:
-    """A per-layer array's value for the model as a whole (its largest), or the scalar itself."""
-    if isinstance(v, list):
-        return max(v) if v else None
-    return v
+def _shown(v: Any) -> str:
+    r = repr(v)
+    return r if len(r) <= 40 else r[:37] + "..."
+
+
+class _Meta:
+    """Typed reads of `{arch}.key` metadata: whole numbers (a per-layer array gives its largest)."""
+
+    def __init__(self, m: GgufModel) -> None:
+        self.m, self.arch = m, m.architecture
+        self.trunk: int | None = None  # layers before the NextN (MTP) blocks, once known
+
+    def fail(self, key: str, problem: str) -> GgufFormatError:
+        full = f"{self.arch}.{key}"
+        return GgufFormatError(self.m.path, f"metadata {full} {problem}", field=full)
+
+    def layers(self, key: str) -> list[int] | None:
+        """A per-layer array of whole numbers, the trunk's layers only (a scalar for every layer gives None)."""
+        v = self.m.get(key)
+        if not isinstance(v, list):
+            return None
+        self.num(key)  # checks every element
+        return v[: self.trunk]  # per-layer arrays also cover the MTP blocks
+
+    def num(self, key: str, *, need: bool = False, least: int = 0, trunk: bool = False) -> int | None:
+        """A whole number (the largest of a per-layer array: of the trunk's layers only with `trunk`)."""
+        v = self.m.get(key)
+        if trunk and isinstance(v, list) and v:
+            v = v[: self.trunk] or v
+        if v is None:
+            if need:
+                raise self.fail(key, "is missing")
+            return None
+        items = v if isinstance(v, list) else [v]
+        if not items or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in items):
+            raise self.fail(key, f"must be a whole number (or one per layer), not {_shown(v)}")
+        n = max(items)
+        if n < least:
+            raise self.fail(key, f"must be at least {least}, not {n}")
+        return n
+
+    def need(self, key: str, least: int = 1) -> int:
+        n = self.num(key, need=True, least=least)
+        assert n is not None
+        return n
 
 
 def hf_config(m: GgufModel) -> dict[str, Any]:
     """The config.json fields core.hf_config needs, from a GGUF file's metadata.
 
-    Raises KeyError naming the metadata key when a required one is missing.
+    Raises GgufFormatError naming the metadata key when a required one is missing or is not a
+    whole number; core.hf_config then checks the values as it checks any config.json.
     """
     arch = m.architecture
     if not arch:
-        raise KeyError("general.architecture")
-
-    def need(key: str) -> Any:
-        v = _one(m.get(key))
-        if v is None:
-            raise KeyError(f"{arch}.{key}")
-        return v
-
+        raise GgufFormatError(m.path, "metadata general.architecture is missing", field="general.architecture")
+    meta = _Meta(m)
     # block_count includes the NextN (MTP) blocks a converter kept after the trunk.
-    nextn = _one(m.get("nextn_predict_layers")) or 0
-    n = need("block_count") - nextn
+    nextn = meta.num("nextn_predict_layers") or 0
+    n = meta.need("block_count", least=nextn + 1) - nextn
+    meta.trunk = n
+    hidden = meta.need("embedding_length")
     mt = MODEL_TYPES.get(arch, arch)
     cfg: dict[str, Any] = {
         "model_type": mt,
         "architectures": [f"gguf:{arch}"],
         "num_hidden_layers": n,
-        "hidden_size": need("embedding_length"),
-        "max_position_embeddings": need("context_length"),
+        "hidden_size": hidden,
+        "max_position_embeddings": meta.need("context_length"),
     }
     if nextn:
         cfg["num_nextn_predict_layers"] = nextn
-    ff = m.get("feed_forward_length")
-    if _one(ff):
-        cfg["intermediate_size"] = _one(ff)
-    heads = m.get("attention.head_count")
-    kv = m.get("attention.head_count_kv")
-    if isinstance(kv, list):
-        kv = kv[:n]  # per-layer arrays also cover the MTP blocks
-    if _one(heads):
-        cfg["num_attention_heads"] = _one(heads)
-        cfg["num_key_value_heads"] = _one(kv) or _one(heads)
-    key_length = m.get("attention.key_length")
+    ff = meta.num("feed_forward_length")
+    if ff:
+        cfg["intermediate_size"] = ff
+    heads = meta.num("attention.head_count")
+    kv = meta.num("attention.head_count_kv", trunk=True)
+    if heads:
+        cfg["num_attention_heads"] = heads
+        cfg["num_key_value_heads"] = kv or heads
+    key_length = meta.num("attention.key_length")
     if key_length:
         cfg["head_dim"] = key_length
-    vocab = m.array_lengths.get("tokenizer.ggml.tokens") or m.get("vocab_size")
+    vocab = m.array_lengths.get("tokenizer.ggml.tokens") or meta.num("vocab_size")
     if not vocab:
         names = {t.name: t for t in m.file.tensors}
         if "token_embd.weight" in names:
             vocab = names["token_embd.weight"].shape[-1]
     if not vocab:
-        raise KeyError("tokenizer.ggml.tokens")
+        raise GgufFormatError(m.path, "metadata tokenizer.ggml.tokens is missing", field="tokenizer.ggml.tokens")
     cfg["vocab_size"] = vocab
     tensor_names = {t.name for t in m.file.tensors}
     cfg["tie_word_embeddings"] = "output.weight" not in tensor_names
@@ -351,59 +414,63 @@ def hf_config(m: GgufModel) -> dict[str, Any]:
         cfg["attention_bias"] = True
 
     # Mixture of experts.
-    experts = m.get("expert_count")
+    experts = meta.num("expert_count")
     if experts:
         cfg["num_local_experts"] = experts
-        cfg["num_experts_per_tok"] = m.get("expert_used_count") or 1
-        cfg["moe_intermediate_size"] = m.get("expert_feed_forward_length") or _one(ff)
-        if m.get("expert_shared_count"):
-            cfg["n_shared_experts"] = m.get("expert_shared_count")
-        elif m.get("expert_shared_feed_forward_length"):
-            cfg["shared_expert_intermediate_size"] = m.get("expert_shared_feed_forward_length")
-        if m.get("leading_dense_block_count"):
-            cfg["first_k_dense_replace"] = m.get("leading_dense_block_count")
-        if m.get("interleave_moe_layer_step"):
-            cfg["interleave_moe_layer_step"] = m.get("interleave_moe_layer_step")
+        cfg["num_experts_per_tok"] = meta.num("expert_used_count") or 1
+        cfg["moe_intermediate_size"] = meta.num("expert_feed_forward_length") or ff
+        if meta.num("expert_shared_count"):
+            cfg["n_shared_experts"] = meta.num("expert_shared_count")
+        elif meta.num("expert_shared_feed_forward_length"):
+            cfg["shared_expert_intermediate_size"] = meta.num("expert_shared_feed_forward_length")
+        if meta.num("leading_dense_block_count"):
+            cfg["first_k_dense_replace"] = meta.num("leading_dense_block_count")
+        if meta.num("interleave_moe_layer_step"):
+            cfg["interleave_moe_layer_step"] = meta.num("interleave_moe_layer_step")
 
     # Multi-head latent attention (DeepSeek V2/V3, Kimi K2).
-    if m.get("attention.kv_lora_rank"):
-        rope = need("rope.dimension_count")
-        qk = m.get("attention.key_length_mla") or key_length
+    if meta.num("attention.kv_lora_rank"):
+        rope = meta.need("rope.dimension_count")
+        qk = meta.num("attention.key_length_mla") or key_length
+        if not qk or qk <= rope:
+            raise meta.fail("attention.key_length_mla", f"must exceed rope.dimension_count ({rope}), not be {qk}")
+        v_dim = meta.num("attention.value_length_mla") or meta.num("attention.value_length")
+        if not v_dim:
+            raise meta.fail("attention.value_length_mla", "is missing")
         cfg.update(
-            kv_lora_rank=m.get("attention.kv_lora_rank"),
-            q_lora_rank=m.get("attention.q_lora_rank") or 0,
+            kv_lora_rank=meta.num("attention.kv_lora_rank"),
+            q_lora_rank=meta.num("attention.q_lora_rank") or 0,
             qk_rope_head_dim=rope,
             qk_nope_head_dim=qk - rope,
-            v_head_dim=m.get("attention.value_length_mla") or m.get("attention.value_length"),
+            v_head_dim=v_dim,
         )
         cfg.pop("head_dim", None)
 
     # Which layers attend, slide, or recur.
-    window = m.get("attention.sliding_window")
-    kinds = _layer_types(m, arch, n, kv, window)
+    window = meta.num("attention.sliding_window")
+    kinds = _layer_types(m, meta, arch, n, window)
     if kinds is not None:
         cfg["layer_types"] = kinds
     if window:
         cfg["sliding_window"] = window
-    if m.get("full_attention_interval"):
-        cfg["full_attention_interval"] = m.get("full_attention_interval")
-    if m.get("shortconv.l_cache"):
-        cfg["conv_L_cache"] = m.get("shortconv.l_cache")
-    _ssm(m, arch, cfg)
+    if meta.num("full_attention_interval"):
+        cfg["full_attention_interval"] = meta.num("full_attention_interval")
+    if meta.num("shortconv.l_cache"):
+        cfg["conv_L_cache"] = meta.num("shortconv.l_cache")
+    _ssm(meta, arch, hidden, cfg)
     return cfg
 
 
-def _layer_types(m: GgufModel, arch: str, n: int, kv: Any, window: Any) -> list[str] | None:
+def _layer_types(m: GgufModel, meta: _Meta, arch: str, n: int, window: int | None) -> list[str] | None:
     recurrent = _RECURRENT.get(arch)
-    per_layer_ff = m.get("feed_forward_length")
-    if isinstance(per_layer_ff, list):
-        per_layer_ff = per_layer_ff[:n]
-    if isinstance(kv, list) and len(kv) == n and recurrent and 0 in kv:
+    kv = meta.layers("attention.head_count_kv")
+    per_layer_ff = meta.layers("feed_forward_length")
+    if kv is not None and len(kv) == n and recurrent and 0 in kv:
         out = []
         for i, heads in enumerate(kv):
             if heads:
                 out.append("full_attention")
-            elif arch == "nemotron_h" and isinstance(per_layer_ff, list) and per_layer_ff[i]:
+            elif arch == "nemotron_h" and per_layer_ff is not None and len(per_layer_ff) == n and per_layer_ff[i]:
                 out.append("mlp")
             else:
                 out.append(recurrent)
@@ -415,28 +482,31 @@ def _layer_types(m: GgufModel, arch: str, n: int, kv: Any, window: Any) -> list[
         pattern = pattern[:n]
     if isinstance(pattern, list) and len(pattern) == n:
         return ["sliding_attention" if p else "full_attention" for p in pattern]
-    every = pattern if isinstance(pattern, int) and pattern > 0 else _SWA_PATTERN.get(arch)
+    every = pattern if isinstance(pattern, int) and not isinstance(pattern, bool) and pattern > 0 else None
+    every = every or _SWA_PATTERN.get(arch)
     if every:
         return ["sliding_attention" if i % every < every - 1 else "full_attention" for i in range(n)]
     return None
 
 
-def _ssm(m: GgufModel, arch: str, cfg: dict[str, Any]) -> None:
-    inner = m.get("ssm.inner_size")
+def _ssm(meta: _Meta, arch: str, hidden: int, cfg: dict[str, Any]) -> None:
+    inner = meta.num("ssm.inner_size")
     if not inner:
         return
-    state, conv, rank = m.get("ssm.state_size"), m.get("ssm.conv_kernel"), m.get("ssm.time_step_rank")
-    groups = m.get("ssm.group_count")
+    state, conv = meta.num("ssm.state_size"), meta.num("ssm.conv_kernel")
+    groups = meta.num("ssm.group_count")
     if arch == "qwen3next":  # gated delta-net: groups = key heads, time_step_rank = value heads
+        rank = meta.need("ssm.time_step_rank")
         cfg.update(
             linear_num_key_heads=groups, linear_num_value_heads=rank, linear_key_head_dim=state,
             linear_value_head_dim=inner // rank, linear_conv_kernel_dim=conv,
         )
         return
-    cfg.update(mamba_d_state=state, mamba_d_conv=conv, mamba_expand=inner // cfg["hidden_size"])
+    cfg.update(mamba_d_state=state, mamba_d_conv=conv, mamba_expand=max(1, inner // hidden))
     if arch in ("granitehybrid", "nemotron_h", "falcon-h1", "mamba2"):
+        rank = meta.need("ssm.time_step_rank")
         cfg.update(mamba_n_heads=rank, mamba_d_head=inner // rank, mamba_n_groups=groups or 1)
-    elif rank:
-        cfg["mamba_dt_rank"] = rank
+    elif meta.num("ssm.time_step_rank"):
+        cfg["mamba_dt_rank"] = meta.num("ssm.time_step_rank")
     if arch == "mamba":
         cfg["intermediate_size"] = inner

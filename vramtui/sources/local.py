@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
+import os
 import re
 import struct
 from pathlib import Path
 from typing import Any
 
 from vramtui.catalog.entries import ModelEntry
+from vramtui.catalog.files import MIB, BadFile, open_regular, parse_json, read_json
 from vramtui.core.arch import Architecture
+from vramtui.core.config_fields import as_whole
 from vramtui.core.errors import ConfigError, ModelSourceError
 from vramtui.core.hf_config import architecture_from_config
 from vramtui.core.tensors import checkpoint_parameter_count
@@ -21,7 +22,10 @@ CONFIG = "config.json"
 INDEX = "model.safetensors.index.json"
 SINGLE = "model.safetensors"
 DEFAULT_ENDPOINT = "https://huggingface.co"
-MAX_SAFETENSORS_HEADER = 100 * 2**20
+MAX_SAFETENSORS_HEADER = 100 * MIB  # the format's own limit
+MAX_CONFIG = 16 * MIB  # the largest config.json on the Hub is well under 1 MiB
+MAX_INDEX = 64 * MIB  # DeepSeek-V3's safetensors index, 91,000 tensors, is 9 MiB
+MAX_PARAMS = 10**14  # 100 trillion: no model is within a factor of 50 of it
 DTYPE_BYTES = {
     "float64": 8, "float32": 4, "float": 4, "float16": 2, "half": 2, "bfloat16": 2,
     "float8_e4m3fn": 1, "float8_e5m2": 1, "int8": 1, "uint8": 1,
@@ -38,7 +42,7 @@ def from_path(path: Path) -> ModelEntry:
     except (OSError, ValueError) as e:
         raise ModelSourceError(path, f"cannot be read ({getattr(e, 'strerror', None) or e})") from None
     if path.is_dir():
-        if (path / CONFIG).is_file():
+        if os.path.lexists(path / CONFIG):
             return from_config_file(path / CONFIG)
         ggufs = _model_ggufs(path)
         if len(ggufs) == 1:
@@ -58,9 +62,9 @@ def from_path(path: Path) -> ModelEntry:
 
 def _magic(path: Path) -> bytes:
     try:
-        with path.open("rb") as f:
+        with open_regular(path) as f:
             return f.read(4)
-    except OSError:
+    except (BadFile, OSError):
         return b""
 
 
@@ -77,18 +81,37 @@ def _model_ggufs(folder: Path) -> list[Path]:
     return out
 
 
-def _read_json(path: Path, what: str) -> dict[str, Any]:
+def _read_json(path: Path, what: str, limit: int = MAX_CONFIG) -> dict[str, Any]:
+    """The JSON object in `path`: a regular file of at most `limit` bytes, bounded in depth."""
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as e:
-        raise ModelSourceError(path, f"cannot be read ({e.strerror or e.__class__.__name__})") from None
-    except UnicodeDecodeError:
-        raise ModelSourceError(path, f"is not a {what} (not UTF-8 text)") from None
-    except json.JSONDecodeError as e:
-        raise ModelSourceError(path, f"is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+        data = read_json(path, what, limit)
+    except BadFile as e:
+        raise ModelSourceError(e.path, e.problem) from None
     if not isinstance(data, dict):
         raise ModelSourceError(path, f"is not a {what} (not a JSON object)")
     return data
+
+
+def _whole(source: object, field: str, value: Any, lo: int = 1, hi: int = MAX_PARAMS) -> int:
+    """`value` as a whole number in [lo, hi]; ModelSourceError naming the file and field otherwise."""
+    try:
+        return as_whole(field, value, lo, hi)
+    except ConfigError as e:
+        raise ModelSourceError(source, f"{e.field} {e.problem}", field=e.field) from None
+
+
+def check_index(index: dict[str, Any], source: object) -> dict[str, Any]:
+    """A safetensors index whose metadata counts are whole numbers and whose weight_map names files."""
+    meta = index.get("metadata")
+    if meta is not None and not isinstance(meta, dict):
+        raise ModelSourceError(source, "metadata must be a JSON object", field="metadata")
+    for key in ("total_parameters", "total_size"):
+        if meta and meta.get(key) is not None:
+            _whole(source, f"metadata.{key}", meta[key], hi=8 * MAX_PARAMS)
+    wmap = index.get("weight_map")
+    if wmap is not None and not (isinstance(wmap, dict) and all(isinstance(f, str) for f in wmap.values())):
+        raise ModelSourceError(source, "weight_map must map tensor names to file names", field="weight_map")
+    return index
 
 
 def _architecture(cfg: dict[str, Any], source: Path | str) -> Architecture:
@@ -108,28 +131,52 @@ def _torch_dtype(cfg: dict[str, Any]) -> str:
     return ""
 
 
+_LFS_POINTER = b"version https://git-lfs"
+
+
 def _safetensors_elements(path: Path) -> int | None:
-    """Elements of every tensor in a .safetensors file, from its JSON header (the weights are not read)."""
+    """Elements of every tensor in a .safetensors file, from its JSON header (the weights are not read).
+
+    None for a Git LFS pointer (a clone without the weights); ModelSourceError for a header
+    that is not one: too short, too long, not a JSON object, a shape of anything but whole numbers.
+    """
     try:
-        with path.open("rb") as f:
-            raw = f.read(8)
-            if len(raw) < 8:
+        with open_regular(path) as f:
+            head = f.read(len(_LFS_POINTER))
+            if head == _LFS_POINTER:
                 return None
-            (n,) = struct.unpack("<Q", raw)
+            if len(head) < 8:
+                raise ModelSourceError(path, "is too short to be a safetensors file")
+            (n,) = struct.unpack("<Q", head[:8])
+            f.seek(8)
             if n > MAX_SAFETENSORS_HEADER:
-                return None
-            header = json.loads(f.read(n))
-    except (OSError, ValueError):
-        return None
+                raise ModelSourceError(path, f"declares a header of {n:,} bytes: not a safetensors file")
+            data = f.read(n)
+    except BadFile as e:
+        raise ModelSourceError(e.path, e.problem) from None
+    except OSError as e:
+        raise ModelSourceError(path, f"cannot be read ({e.strerror or e.__class__.__name__})") from None
+    if len(data) < n:
+        raise ModelSourceError(path, "is truncated inside its header")
+    try:
+        header = parse_json(data, path, "safetensors header")
+    except BadFile as e:
+        raise ModelSourceError(path, f"header {e.problem}") from None
+    if not isinstance(header, dict):
+        raise ModelSourceError(path, "header is not a JSON object")
     total = 0
     for name, info in header.items():
-        if name == "__metadata__" or not isinstance(info, dict):
+        if name == "__metadata__":
             continue
+        shape = info.get("shape") if isinstance(info, dict) else None
+        field = f"{name[:60]}.shape"
+        if not isinstance(shape, list) or len(shape) > 8:
+            raise ModelSourceError(path, f"{field} must be a list of dimensions", field=field)
         count = 1
-        for d in info.get("shape", []):
-            count *= int(d)
+        for d in shape:
+            count *= _whole(path, field, d, lo=0)
         total += count
-    return total
+    return _whole(path, "tensor elements", total)
 
 
 def checkpoint_params(
@@ -147,22 +194,20 @@ def checkpoint_params(
         wmap = index.get("weight_map") if index else None
         files = sorted({f for f in wmap.values() if isinstance(f, str)}) if isinstance(wmap, dict) else [SINGLE]
         paths = [folder / f for f in files if f and Path(f).name == f]  # plain names: never outside the folder
-        if paths and len(paths) == len(files) and all(p.is_file() for p in paths):
+        if paths and len(paths) == len(files) and all(os.path.lexists(p) for p in paths):
             counts = [_safetensors_elements(p) for p in paths]
             if all(c is not None for c in counts):
-                return sum(counts), True, "the safetensors headers"  # type: ignore[arg-type]
-    meta = index.get("metadata", {}) if index else {}
-    if not isinstance(meta, dict):
-        meta = {}
+                return _whole(folder, "safetensors elements", sum(counts)), True, "the safetensors headers"  # type: ignore[arg-type]
+    meta = (index.get("metadata") or {}) if index else {}  # checked by check_index: counts are whole
     total = meta.get("total_parameters")
-    if isinstance(total, int) and total > 0:
-        return total, True, f"{INDEX} total_parameters"
+    if total:
+        return int(total), True, f"{INDEX} total_parameters"
     size = meta.get("total_size")
     per = DTYPE_BYTES.get(_torch_dtype(cfg))
-    if isinstance(size, int) and size > 0 and per and "quantization_config" not in cfg and size % per == 0:
+    if size and per and "quantization_config" not in cfg and size % per == 0:
         # A torch_dtype that is not the files' dtype would be off by 2x or more: then trust the shapes.
         if 0.6 <= size / per / max(1, computed) <= 1.6:
-            return size // per, True, f"{INDEX} total_size ÷ {per} bytes ({_torch_dtype(cfg)})"
+            return int(size) // per, True, f"{INDEX} total_size ÷ {per} bytes ({_torch_dtype(cfg)})"
     return computed, False, "computed from the config's shapes"
 
 
@@ -173,43 +218,21 @@ def _repo_from_config(cfg: dict[str, Any]) -> str | None:
     return None
 
 
-def from_config_file(path: Path, *, hub: dict[str, Any] | None = None) -> ModelEntry:
+def model_family(cfg: dict[str, Any]) -> str:
+    """The family a config names: its model_type, else its first architecture (both checked as names)."""
+    return str(cfg.get("model_type") or (cfg.get("architectures") or ["model"])[0])
+
+
+def from_config_file(path: Path) -> ModelEntry:
     """A model from a Hugging Face config.json, with the safetensors index beside it if there is one."""
-    if not path.is_file():
-        raise ModelSourceError(path, "no such file")
     cfg = _read_json(path, "config.json")
     a = _architecture(cfg, path)
     folder = path.parent
-    index = _read_json(folder / INDEX, "safetensors index") if (folder / INDEX).is_file() else None
-    computed = checkpoint_parameter_count(a)
-    params, exact, how = checkpoint_params(cfg, index, None if hub else folder, computed)
-    mt = str(cfg.get("model_type") or (cfg.get("architectures") or ["model"])[0])
-    if hub is not None:
-        repo = hub["repo"]
-        if isinstance(hub.get("params"), int) and hub["params"] > 0:
-            params, exact, how = hub["params"], True, "the Hub's safetensors total"
-        endpoint = hub.get("endpoint", DEFAULT_ENDPOINT)
-        try:
-            released = dt.date.fromisoformat(hub["created"]) if isinstance(hub.get("created"), str) else None
-        except ValueError:
-            released = None
-        return ModelEntry(
-            id=slug(repo.split("/")[1]),
-            name=repo.split("/")[1],
-            hf_repo=repo,
-            publisher=repo.split("/")[0],
-            family=mt,
-            params=params,
-            source=f"{endpoint}/{repo}/blob/main/{CONFIG}",
-            config=cfg,
-            params_exact=exact,
-            release_date=released,
-            license=hub.get("license") or "",
-            description=f"Fetched from {endpoint}; parameters from {how}.",
-            verified_from=f"cached in {path.parent}",
-            downloads=hub.get("downloads"),
-            likes=hub.get("likes"),
-        )
+    index = None
+    if os.path.lexists(folder / INDEX):
+        index = check_index(_read_json(folder / INDEX, "safetensors index", MAX_INDEX), folder / INDEX)
+    params, exact, how = checkpoint_params(cfg, index, folder, checkpoint_parameter_count(a))
+    mt = model_family(cfg)
     repo = _repo_from_config(cfg)
     label = folder.name if path.name == CONFIG else path.stem
     return ModelEntry(
@@ -256,10 +279,15 @@ def from_gguf(path: Path) -> ModelEntry:
         raise ModelSourceError(path, "is a vision projector (mmproj), not a language model: open the model's .gguf")
     try:
         cfg = hf_config(m)
-    except KeyError as e:
-        key = str(e.args[0])
-        raise ModelSourceError(path, f"metadata {key} is missing", field=key) from None
-    _architecture(cfg, path)  # fails here, naming the field, rather than when the entry is used
+    except GgufFormatError as e:
+        raise ModelSourceError(e.path, e.problem, field=e.field) from None
+    a = _architecture(cfg, path)  # fails here, naming the field, rather than when the entry is used
+    if m.file.parameters == 0:
+        raise ModelSourceError(path, "holds no weights (no tensor has any element): nothing to size")
+    last = max((t.layer for t, _ in m.file.tensor_types() if t.layer is not None), default=-1)
+    if last >= a.layers:
+        raise ModelSourceError(path, f"has tensors of layer {last}, but {arch}.block_count is {a.layers}",
+                               field=f"{arch}.block_count")
     stem = path.name[: -len(".gguf")] if path.name.lower().endswith(".gguf") else path.name
     shard = SHARD.match(path.name)
     if shard:
