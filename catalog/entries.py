@@ -1,7 +1,7 @@
 """Catalog entries as plain frozen values: what the rest of vramtui reads.
 
 They are built by catalog.schema after pydantic has validated a file, or
-unpickled from the validated-catalog cache: the hot path of `vramtui estimate`
+restored from the validated-catalog cache (JSON): the hot path of `vramtui estimate`
 never imports pydantic (~100 ms).
 """
 

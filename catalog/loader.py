@@ -1,40 +1,49 @@
 """Load the catalog: the built-in TOML files, then the user's, each validated before merging.
 
 A bad file raises CatalogError naming the file, the entry and the field; it is
-never skipped silently. User entries override built-in ones with the same id
-(models, GPUs, devices) or name (quantizations).
+never skipped silently (a *.toml that is not a regular file, or a loop of links, is
+reported too). Files are read through catalog.files: bounded in size and nesting.
+User entries override built-in ones with the same id (models, GPUs, devices) or name
+(quantizations).
 
-Validation (pydantic) costs ~250 ms, so the validated catalog is cached as a pickle
-in the user cache directory, keyed by every source file's path, size and mtime and
-by the code that reads it: an unchanged catalog loads in ~10 ms without importing pydantic.
+Validation (pydantic) costs ~250 ms, so the validated catalog is cached as JSON in the
+user cache directory, one file per set of catalog files, stamped with every file's path,
+size and mtime and with the code that reads it: an unchanged catalog loads without
+importing pydantic. JSON, not pickle: a cache folder someone else can write must not be
+able to run code; each value is type-checked as it is restored.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
-import os
-import pickle
+import json
+import math
 import sys
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry, QuantEntry, RepoEntry
+from vramtui.catalog.files import MIB, BadFile, parse_json, parse_toml, read_bytes, regular_file, write_atomic
 from vramtui.core.errors import CatalogError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 DATA_DIR = Path(__file__).parent / "data"
 # The month the built-in data was last brought up to date: a miss says "not in the built-in
 # catalog (as of …)", so that a newer model is looked for on the Hub, not assumed not to exist.
 BUILT_IN_AS_OF = "2026-12"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+MAX_CATALOG_FILE = 16 * MIB  # the built-in models.toml, 212 models with their configs, is 0.4 MiB
+MAX_CACHE = 64 * MIB
+CACHE_KEEP_S = 30 * 86400  # a cache of a file set unused for 30 days is removed
 # table name in a TOML file -> the field that identifies an entry
 TABLES: dict[str, str] = {"models": "id", "quants": "name", "gpus": "id", "devices": "id", "repos": "repo"}
+ENTRY_CLASSES: dict[str, type] = {
+    "models": ModelEntry, "quants": QuantEntry, "gpus": GpuEntry, "devices": DeviceEntry, "repos": RepoEntry,
+}
 
 
 @dataclass
@@ -65,13 +74,12 @@ def load_file(path: Path) -> dict[str, list[Any]]:
     from vramtui.catalog.schema import SCHEMAS
 
     try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise CatalogError(path, f"cannot be read ({e.__class__.__name__})") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise CatalogError(path, f"is not valid TOML: {e}") from None
+        text = read_bytes(path, MAX_CATALOG_FILE, "catalog file").decode("utf-8")
+        doc = parse_toml(text, path)
+    except BadFile as e:
+        raise CatalogError(path, e.problem) from None
+    except UnicodeDecodeError:
+        raise CatalogError(path, "is not UTF-8 text") from None
     unknown = set(doc) - set(TABLES)
     if unknown:
         raise CatalogError(path, f"unknown table(s) {', '.join(sorted(unknown))}; use {', '.join(TABLES)}")
@@ -101,7 +109,14 @@ def load_file(path: Path) -> dict[str, list[Any]]:
 
 
 def _toml_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.toml") if p.is_file())
+    """The *.toml files of `directory`; CatalogError for one that is not a regular file (a FIFO, a link loop)."""
+    paths = sorted(directory.glob("*.toml"))
+    for p in paths:
+        try:
+            regular_file(p)
+        except BadFile as e:
+            raise CatalogError(p, f"{e.problem}: remove it, or rename it without .toml") from None
+    return paths
 
 
 def _sources(extra_dirs: Iterable[Path], builtin: bool) -> list[Path]:
@@ -112,6 +127,7 @@ def _sources(extra_dirs: Iterable[Path], builtin: bool) -> list[Path]:
 
 
 def _cache_key(files: list[Path]) -> str:
+    """What the cache must match: every file's path, size and mtime, and the code that reads them."""
     h = hashlib.sha256(f"{CACHE_FORMAT} {sys.version_info[:2]}".encode())
     # The cached entries must match the code that built and reads them: an upgrade (or an edit)
     # of the catalog's classes, its validation or the core they hold invalidates the cache.
@@ -121,6 +137,12 @@ def _cache_key(files: list[Path]) -> str:
         st = p.stat()
         h.update(f"\0{p.resolve()}\0{st.st_size}\0{st.st_mtime_ns}".encode())
     return h.hexdigest()[:32]
+
+
+def _cache_path(cache_dir: Path, files: list[Path]) -> Path:
+    """One cache file per set of catalog files: --catalog DIR and the plain catalog do not evict each other."""
+    names = hashlib.sha256("\0".join(str(p.resolve()) for p in files).encode()).hexdigest()[:16]
+    return Path(cache_dir) / f"catalog-{names}.json"
 
 
 def _validate(files: list[Path]) -> Catalog:
@@ -143,30 +165,89 @@ def load_catalog(extra_dirs: Iterable[Path] = (), builtin: bool = True, cache_di
     files = _sources(extra_dirs, builtin)
     if cache_dir is None:
         return _validate(files)
-    cache = Path(cache_dir) / f"catalog-{_cache_key(files)}.pickle"
-    try:
-        with cache.open("rb") as f:
-            cat = pickle.load(f)
-        if isinstance(cat, Catalog):
-            return cat
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-        pass  # no cache yet, or one from another version: validate again
-    cat = _validate(files)
-    _write_cache(cache, cat)
+    key = _cache_key(files)
+    cache = _cache_path(cache_dir, files)
+    cat = _read_cache(cache, key)
+    if cat is None:
+        cat = _validate(files)
+        _write_cache(cache, key, cat)
     return cat
 
 
-def _write_cache(path: Path, cat: Catalog) -> None:
+def _read_cache(path: Path, key: str) -> Catalog | None:
+    """The catalog cached in `path` for `key`; None when there is none, or it is stale or damaged."""
     try:
+        doc = parse_json(read_bytes(path, MAX_CACHE, "catalog cache"), path, "catalog cache")
+        if not isinstance(doc, dict) or doc.get("key") != key or not isinstance(doc.get("tables"), dict):
+            return None
+        cat = Catalog()
+        for table, cls in ENTRY_CLASSES.items():
+            target, ident = cat.table(table), TABLES[table]
+            for raw in doc["tables"].get(table, []):
+                entry = _restore(cls, raw)
+                target[getattr(entry, ident)] = entry
+        return cat
+    except (BadFile, OSError, ValueError, TypeError, AttributeError):
+        return None  # validated again, and the cache rewritten
+
+
+def _restore(cls: type, raw: Any) -> Any:
+    """An entry of `cls` from its to_dict() form, each field checked against its declared type."""
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = {f.name: _RESTORERS[str(f.type)] for f in dataclasses.fields(cls)}
+    if not isinstance(raw, dict) or raw.keys() != fields.keys():
+        raise ValueError(f"not a {cls.__name__}")
+    return cls(**{name: restore(raw[name]) for name, restore in fields.items()})
+
+
+def _check(ok: Any, convert: Any = None) -> Any:
+    def restore(v: Any) -> Any:
+        if not ok(v):
+            raise ValueError(f"{v!r:.40} is not of the cached field's type")
+        return convert(v) if convert else v
+
+    return restore
+
+
+def _optional(restore: Any) -> Any:
+    return lambda v: None if v is None else restore(v)
+
+
+_str = _check(lambda v: isinstance(v, str))
+_int = _check(lambda v: isinstance(v, int) and not isinstance(v, bool))
+_float = _check(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v), float)
+_RESTORERS: dict[str, Any] = {
+    "str": _str, "str | None": _optional(_str), "int": _int, "int | None": _optional(_int),
+    "float": _float, "float | None": _optional(_float), "bool": _check(lambda v: isinstance(v, bool)),
+    "tuple[str, ...]": _check(lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), tuple),
+    "dt.date | None": _optional(_check(lambda v: isinstance(v, str), dt.date.fromisoformat)),
+    "dict[str, Any]": _check(lambda v: isinstance(v, dict)),
+    "GgufFile | None": _check(lambda v: v is None),  # never in a catalog file
+}
+_FIELDS: dict[type, dict[str, Any]] = {}
+
+
+def _write_cache(path: Path, key: str, cat: Catalog) -> None:
+    """Cache `cat` atomically; a cache folder that cannot be written (or is a file) only costs speed."""
+    doc = {"key": key, "tables": {t: [e.to_dict() for e in cat.table(t).values()] for t in TABLES}}
+    try:
+        data = json.dumps(doc, allow_nan=False, separators=(",", ":")).encode()
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("catalog-*.pickle"):
-            old.unlink(missing_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
-            pickle.dump(cat, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only cache directory only costs speed
+        write_atomic(path, data)
+        _remove_old_caches(path)
+    except (OSError, TypeError, ValueError):  # TypeError/ValueError: a value JSON cannot hold
+        pass
+
+
+def _remove_old_caches(keep: Path) -> None:
+    now = time.time()
+    for old in keep.parent.glob("catalog-*"):
+        try:
+            if old.suffix == ".pickle" or (old != keep and now - old.stat().st_mtime > CACHE_KEEP_S):
+                old.unlink()  # pickles: the format before 2, never read again
+        except OSError:
+            continue
 
 
 def _check_references(cat: Catalog) -> None:

@@ -20,7 +20,8 @@ Text = Field(min_length=1, max_length=200)
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: an infinite FLOP rate would print as Infinity, which is not JSON.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def to_entry(self) -> Any:
         raise NotImplementedError
@@ -123,9 +124,9 @@ class DeviceSchema(_Entry):
     chip: str = ""
     memory_gb: float = Field(gt=0, le=1_000_000)
     bandwidth_gbps: float = Field(gt=0, le=1_000_000)
-    fp16_tflops: float = Field(default=0.0, ge=0)
+    fp16_tflops: float = Field(default=0.0, ge=0, le=10_000_000)
     gpu_count: int = Field(default=1, ge=1, le=1024)
-    gpu_memory_gb: float | None = Field(default=None, gt=0)
+    gpu_memory_gb: float | None = Field(default=None, gt=0, le=1_000_000)
     gpu: str = ""  # multi_gpu: the catalog id of its GPU (checked to exist and to agree)
     year: int = Field(ge=2010, le=2030)
     aliases: list[str] = []

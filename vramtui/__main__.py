@@ -40,9 +40,9 @@ def open_app(args: argparse.Namespace) -> int:
     from vramtui.resolve import find_model, find_quant, find_target, user_catalog
 
     cat = user_catalog(args.catalog)
-    model = find_model(cat, args.model) if args.model else None
-    target = find_target(cat, args.gpu).id if args.gpu else None
-    context = parse_context(args.context) if args.context else None  # parse.MAX: the model's maximum
+    model = find_model(cat, args.model) if args.model is not None else None
+    target = find_target(cat, args.gpu).id if args.gpu is not None else None
+    context = parse_context(args.context) if args.context is not None else None  # parse.MAX: the model's maximum
     quant = find_quant(cat, args.app_quant) if args.app_quant else (model.file_quant if model else None)
     from vramtui.tui.app import run_app  # deferred: Textual costs ~150 ms to import
 

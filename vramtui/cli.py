@@ -39,6 +39,7 @@ from vramtui.parse import (
     parse_context,
     parse_count,
     parse_fraction,
+    parse_name,
     parse_rate,
 )
 from vramtui.resolve import find_model, find_quant, find_target, list_entries, nearest_names, user_catalog
@@ -73,17 +74,30 @@ def _count(name: str, hi: int) -> Callable[[str], int]:
     return _checked(lambda text: parse_count(name, text, hi))
 
 
+def _named(option: str) -> Callable[[str], str]:
+    """An argparse type: a non-blank value for `option` (an empty --gpu is an error, not "no GPU")."""
+
+    def parse(text: str) -> str:
+        try:
+            return parse_name(option, text)
+        except UsageError as e:  # argparse names the option itself
+            raise argparse.ArgumentTypeError(str(e).removeprefix(f"{option} ")) from None
+
+    return parse
+
+
 def catalog_from(args: argparse.Namespace) -> Catalog:
     return user_catalog(getattr(args, "catalog", None))
 
 
 def selection_from(cat: Catalog, args: argparse.Namespace) -> Selection:
     model = find_model(cat, " ".join(args.model))
-    quant = find_quant(cat, args.quant or model.file_quant or default_quant(model.architecture))
-    context = parse_context(args.context) if args.context else None
+    quant = find_quant(cat, args.quant if args.quant is not None
+                       else model.file_quant or default_quant(model.architecture))
+    context = parse_context(args.context) if args.context is not None else None
     if context == MAX:
         context = model.architecture.context
-    target = find_target(cat, args.gpu).id if args.gpu else None
+    target = find_target(cat, args.gpu).id if args.gpu is not None else None
     return Selection(
         model.id, quant, context, args.kv_type, args.sequences, args.gpus, target, args.all_quants,
         args.gpu_memory_utilization, args.max_num_batched_tokens,
@@ -503,14 +517,14 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
     cat = catalog_from(args)
     res = Resolved(cat)
-    context = parse_context(args.context) if args.context else None
+    context = parse_context(args.context) if args.context is not None else None
     if context == MAX:
         raise UsageError("fit --context max has no single meaning across models; give a number such as 32k")
     families = [m.family for m in cat.models.values()]
     tags = [tag for m in cat.models.values() for tag in m.tags]
     only = FitFilter(
-        min_params=parse_params("--min-params", args.min_params) if args.min_params else None,
-        max_params=parse_params("--max-params", args.max_params) if args.max_params else None,
+        min_params=parse_params("--min-params", args.min_params) if args.min_params is not None else None,
+        max_params=parse_params("--max-params", args.max_params) if args.max_params is not None else None,
         family=_choice(families, "family", args.family),
         tag=_choice(tags, "tag", args.tag),
         min_tokens_per_second=args.min_tps,
@@ -532,7 +546,7 @@ def cmd_receipt(args: argparse.Namespace) -> int:
     cat = catalog_from(args)
     text, name = read_log(args.logfile)
     r = receipt(cat, parse_log(text, name), model=args.model, quant=args.quant, gpu=args.gpu,
-                context=parse_context(args.context) if args.context else None, kv_type=args.kv_type)
+                context=parse_context(args.context) if args.context is not None else None, kv_type=args.kv_type)
     if args.json:
         print(json.dumps(receipt_json(r), indent=2))
     else:
@@ -610,25 +624,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Can I run this LLM on this GPU? Memory, fit, speed — in the terminal.",
     )
     p.add_argument("--version", action="store_true", help="print the version and exit")
-    p.add_argument("--model", help="open the app with this model selected")
-    p.add_argument("--gpu", help="open the app with this GPU or device as the target")
-    p.add_argument("--context", help="open the app at this context (2048, 8k, 128K, max)")
-    p.add_argument("--quant", dest="app_quant", metavar="QUANT", help="open the app at this quantization")
+    p.add_argument("--model", type=_named("--model"), help="open the app with this model selected")
+    p.add_argument("--gpu", type=_named("--gpu"), help="open the app with this GPU or device as the target")
+    p.add_argument("--context", type=_named("--context"), help="open the app at this context (2048, 8k, 128K, max)")
+    p.add_argument("--quant", type=_named("--quant"), dest="app_quant", metavar="QUANT",
+                   help="open the app at this quantization")
     p.add_argument("--kv-type", dest="app_kv_type", metavar="TYPE", choices=sorted(KV_TYPES),
                    help="open the app with this KV cache type (f16, q8_0, q4_0 …)")
     p.add_argument("--gpus", dest="app_gpus", metavar="N", type=_count("--gpus", MAX_GPUS),
                    help="open the app with the model split over N GPUs of the target")
-    p.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
+    p.add_argument("--catalog", type=_named("--catalog"), metavar="DIR", help="extra catalog directory (TOML files)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     e = sub.add_parser("estimate", help="memory, fit and speed of a model")
     e.add_argument("model", metavar="MODEL", nargs="+",
                    help="catalog id, Hugging Face repo id, a name, or a path to a config.json, its folder or a .gguf")
-    e.add_argument("--quant", "-q", help="quantization (default: a GGUF file's own, else the best balance:"
+    e.add_argument("--quant", "-q", type=_named("--quant"),
+                   help="quantization (default: a GGUF file's own, else the best balance:"
                    " Q4_K_M, or MXFP4_MOE for gpt-oss)")
-    e.add_argument("--context", "-c", help="tokens per sequence: 2048, 8k, 128K or max (default 8k)")
+    e.add_argument("--context", "-c", type=_named("--context"),
+                   help="tokens per sequence: 2048, 8k, 128K or max (default 8k)")
     e.add_argument("--kv-type", choices=sorted(KV_TYPES), default="f16", help="KV cache type (default f16)")
-    e.add_argument("--gpu", "-g", help="target GPU or device")
+    e.add_argument("--gpu", "-g", type=_named("--gpu"), help="target GPU or device")
     e.add_argument("--gpus", type=_count("--gpus", MAX_GPUS), default=1, help="number of GPUs (tensor parallel)")
     e.add_argument("--sequences", "-s", type=_count("--sequences", MAX_SEQUENCES), default=1,
                    help="concurrent sequences (default 1)")
@@ -643,41 +660,45 @@ def build_parser() -> argparse.ArgumentParser:
                    type=_checked(lambda t: parse_rate("--min-tokens-per-second", t)),
                    help=f"with --gpu: the speed each request keeps (default {INTERACTIVE_TOKENS_PER_SECOND:g})")
     e.add_argument("--json", action="store_true", help="print JSON")
-    e.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
+    e.add_argument("--catalog", type=_named("--catalog"), metavar="DIR", help="extra catalog directory (TOML files)")
     e.set_defaults(func=cmd_estimate)
 
     f = sub.add_parser("fit", help="what runs on a GPU, a device or this machine: every model at its best quant")
     f.add_argument("target", metavar="TARGET", nargs="+",
                    help="a GPU or device (as --gpu takes it), or `this` for this machine (its GPUs, else its CPU)")
-    f.add_argument("--context", "-c", help="tokens per sequence: 2048, 8k, 128K (default: 8k, capped per model)")
+    f.add_argument("--context", "-c", type=_named("--context"),
+                   help="tokens per sequence: 2048, 8k, 128K (default: 8k, capped per model)")
     f.add_argument("--kv-type", choices=sorted(KV_TYPES), default="f16", help="KV cache type (default f16)")
     f.add_argument("--gpus", type=_count("--gpus", MAX_GPUS), default=1, help="that many of the GPU (tensor parallel)")
     f.add_argument("--min-tps", type=_checked(lambda t: parse_rate("--min-tps", t)),
                    help="only models at least this fast (tokens/s)")
-    f.add_argument("--min-params", help="only models at least this big: 7B, 500M")
-    f.add_argument("--max-params", help="only models at most this big: 14B")
-    f.add_argument("--family", help="only this family (as `vramtui models` lists it): 'Qwen3', 'Llama 3.1'")
-    f.add_argument("--tag", help="only models with this tag: Code, Reasoning, Vision, Chat …")
+    f.add_argument("--min-params", type=_named("--min-params"), help="only models at least this big: 7B, 500M")
+    f.add_argument("--max-params", type=_named("--max-params"), help="only models at most this big: 14B")
+    f.add_argument("--family", type=_named("--family"),
+                   help="only this family (as `vramtui models` lists it): 'Qwen3', 'Llama 3.1'")
+    f.add_argument("--tag", type=_named("--tag"), help="only models with this tag: Code, Reasoning, Vision, Chat …")
     f.add_argument("--all-quants", action="store_true", help="try every quantization, not only the common ones")
     f.add_argument("--limit", "-n", type=_count("--limit", 100_000), help="print only the first N models")
     f.add_argument("--json", action="store_true", help="print JSON")
-    f.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
+    f.add_argument("--catalog", type=_named("--catalog"), metavar="DIR", help="extra catalog directory (TOML files)")
     f.set_defaults(func=cmd_fit)
 
     r = sub.add_parser("receipt", help="a vLLM or llama.cpp startup log beside vramtui's estimate")
     r.add_argument("logfile", metavar="LOGFILE", help="the engine's startup log, or - to read standard input")
-    r.add_argument("--model", "-m", help="the model, where the log does not name it (or names it differently)")
-    r.add_argument("--quant", "-q", help="the quantization, where the log does not say it")
-    r.add_argument("--gpu", "-g", help="the GPU, where the log does not name it (vLLM's pool needs one)")
-    r.add_argument("--context", "-c", help="the context, where the log does not say it")
+    r.add_argument("--model", "-m", type=_named("--model"),
+                   help="the model, where the log does not name it (or names it differently)")
+    r.add_argument("--quant", "-q", type=_named("--quant"), help="the quantization, where the log does not say it")
+    r.add_argument("--gpu", "-g", type=_named("--gpu"),
+                   help="the GPU, where the log does not name it (vLLM's pool needs one)")
+    r.add_argument("--context", "-c", type=_named("--context"), help="the context, where the log does not say it")
     r.add_argument("--kv-type", choices=sorted(KV_TYPES), help="the KV cache type, where the log does not say it")
     r.add_argument("--json", action="store_true", help="print JSON")
-    r.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
+    r.add_argument("--catalog", type=_named("--catalog"), metavar="DIR", help="extra catalog directory (TOML files)")
     r.set_defaults(func=cmd_receipt)
 
     d = sub.add_parser("detect", help="this machine's GPUs and RAM")
     d.add_argument("--json", action="store_true", help="print JSON")
-    d.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
+    d.add_argument("--catalog", type=_named("--catalog"), metavar="DIR", help="extra catalog directory (TOML files)")
     d.set_defaults(func=cmd_detect)
 
     lists = (("models", "list models"), ("gpus", "list GPUs"), ("devices", "list unified-memory devices and systems"))
@@ -685,7 +706,8 @@ def build_parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=helptext)
         s.add_argument("query", nargs="*", help="search: words in any order, a typo forgiven")
         s.add_argument("--json", action="store_true", help="print JSON")
-        s.add_argument("--catalog", metavar="DIR", help="extra catalog directory (TOML files)")
+        s.add_argument("--catalog", type=_named("--catalog"), metavar="DIR",
+                       help="extra catalog directory (TOML files)")
         s.set_defaults(func=lambda a, table=name: _list(a, table))
     return p
 

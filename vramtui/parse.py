@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 
+from vramtui.core.config_fields import MAX_CONTEXT
 from vramtui.core.errors import UsageError
 
-MAX_CONTEXT = 100_000_000
 MAX_GPUS = 1024
 MAX_SEQUENCES = 4096
 MAX_BATCHED_TOKENS = 1 << 20
@@ -21,13 +22,22 @@ def parse_context(text: str) -> int:
     t = text.strip().lower().replace("_", "").replace(",", "")
     if t == "max":
         return MAX
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)([km]?)", t)
+    m = re.fullmatch(r"([0-9]{1,12}(?:\.[0-9]{1,12})?)([km]?)", t)
     if not m:
         raise UsageError(f"context {text!r} is not a number of tokens (e.g. 2048, 8k, 128K, max)")
-    value = float(m.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[m.group(2)]
-    if not math.isfinite(value) or value < 1 or value > MAX_CONTEXT:
+    value = Fraction(m.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[m.group(2)]  # exact: 1.5k is 1,536
+    if value.denominator != 1:
+        raise UsageError(f"context {text!r} is not a whole number of tokens")
+    if not 1 <= value <= MAX_CONTEXT:
         raise UsageError(f"context {text!r} must be between 1 and {MAX_CONTEXT:,} tokens")
     return int(value)
+
+
+def parse_name(option: str, text: str) -> str:
+    """`text` for an option that names something (--gpu, --quant, --catalog): UsageError when it is blank."""
+    if not text.strip():
+        raise UsageError(f"{option} needs a value, not an empty string")
+    return text
 
 
 def parse_count(name: str, text: str, hi: int) -> int:

@@ -201,7 +201,7 @@ def test_validated_catalog_cache_is_reused_and_invalidated(tmp_path) -> None:
     cache = tmp_path / "cache"
     user = write(tmp_path, "mine.toml", GPU)
     first = load_catalog([user], cache_dir=cache)
-    assert len(list(cache.glob("catalog-*.pickle"))) == 1
+    assert len(list(cache.glob("catalog-*.json"))) == 1
     # An unchanged catalog loads from the cache, without importing pydantic at all.
     code = ("import sys; from pathlib import Path; from vramtui.catalog.loader import load_catalog; "
             f"c = load_catalog([Path({str(user)!r})], cache_dir=Path({str(cache)!r})); "
@@ -212,4 +212,4 @@ def test_validated_catalog_cache_is_reused_and_invalidated(tmp_path) -> None:
     # Editing a file invalidates it.
     (user / "mine.toml").write_text(GPU.replace("memory_gb = 48", "memory_gb = 128"))  # size changes too
     assert load_catalog([user], cache_dir=cache).gpus["my-card"].memory_gb == 128
-    assert len(list(cache.glob("catalog-*.pickle"))) == 1
+    assert len(list(cache.glob("catalog-*.json"))) == 1
