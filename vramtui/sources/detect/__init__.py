@@ -48,7 +48,7 @@ def machine_json(machine: Machine, target: MachineTarget, catalog: Any = None) -
         "system_ram_bytes": machine.ram_bytes,
         "system_ram_available_bytes": machine.ram_available_bytes,
         "gpu_detected": gpu,
-        "message": None if gpu else NO_GPU,
+        "message": None if gpu else (target.label if hw is None else NO_GPU),  # or why none is usable
         "gpus": [
             {
                 "index": g.index,
@@ -116,7 +116,7 @@ def machine_lines(machine: Machine, target: MachineTarget) -> list[str]:
         lines.append(f"Apple {a.chip}{cores} · {gib(a.memory_bytes)} unified memory")
     hw = target.hardware
     if hw is None or hw.kind == CPU:
-        lines.append(f"GPU: {NO_GPU}")
+        lines.append(f"GPU: {NO_GPU if hw is not None else target.label}")
     if hw is not None and hw.kind == CPU:
         lines.append(f"Target: {target.label} · {gib(hw.usable_bytes)} free · "
                      f"{hw.bandwidth_gbps:,.0f} GB/s assumed (llama.cpp on the CPU)")

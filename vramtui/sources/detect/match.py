@@ -133,14 +133,19 @@ def _gpu_target(machine: Machine, catalog: Any) -> MachineTarget:
     gpu_entries = list(getattr(catalog, "gpus", {}).values())
     device_entries = list(getattr(catalog, "devices", {}).values())
     notes: list[str] = []
-    matched = {g.index: match_gpu(g.name, g.memory_total_bytes, gpu_entries) for g in gpus}
+    # By position, not by index: two GPUs reporting the same index keep their own names and memory.
+    found: dict[tuple[str, int | None], Any] = {}
+    for g in gpus:
+        if (g.name, g.memory_total_bytes) not in found:  # each kind of card is matched once
+            found[g.name, g.memory_total_bytes] = match_gpu(g.name, g.memory_total_bytes, gpu_entries)
+    matched = {id(g): found[g.name, g.memory_total_bytes] for g in gpus}
 
     # MIG: a process sees one instance. Target the largest; its bandwidth is its share of memory slices.
     with_mig = [g for g in gpus if g.mig]
     if with_mig:
         g = with_mig[0]
         inst = max(g.mig, key=lambda m: m.memory_bytes or 0)
-        entry = matched[g.index]
+        entry = matched[id(g)]
         share = (inst.memory_bytes or 0) / g.memory_total_bytes if g.memory_total_bytes else 0.0
         bandwidth = entry.bandwidth_gbps * min(1.0, share) if entry else 0.0
         hw = Hardware(
@@ -163,7 +168,7 @@ def _gpu_target(machine: Machine, catalog: Any) -> MachineTarget:
     # Group identical GPUs; the group with the most memory is the target.
     groups: dict[tuple[str, int | None], list[DetectedGpu]] = {}
     for g in gpus:
-        key = (getattr(matched[g.index], "id", None) or g.name, g.memory_total_bytes)
+        key = (getattr(matched[id(g)], "id", None) or g.name, g.memory_total_bytes)
         groups.setdefault(key, []).append(g)
     group = max(
         groups.values(), key=lambda gs: (len(gs) * (gs[0].memory_total_bytes or 0), -gs[0].index)
@@ -174,7 +179,7 @@ def _gpu_target(machine: Machine, catalog: Any) -> MachineTarget:
             "llama.cpp can also split layers over all of them."
         )
     first = group[0]
-    entry = matched[first.index]
+    entry = matched[id(first)]
     n = len(group)
     if first.memory_total_bytes is None:
         unified = match_unified(first.name, machine.ram_bytes, device_entries)
@@ -190,6 +195,13 @@ def _gpu_target(machine: Machine, catalog: Any) -> MachineTarget:
             )
         notes.append(f"{first.name}: the driver reports no memory size.")
     memory = first.memory_total_bytes or 0
+    if first.memory_total_bytes == 0:  # said plainly: never silently the catalog's figure
+        if entry is None:
+            return MachineTarget(None, f"{first.name} reports 0 MiB of memory", notes=(
+                f"{first.name}: the driver reports 0 MiB of memory and the card is not in the catalog: "
+                "nothing to size against (pick the card with t).",))
+        notes.append(f"{first.name}: the driver reports 0 MiB of memory; "
+                     f"assumed the catalog's {gib(entry.hardware().memory_bytes)} for {entry.name}.")
     if entry is not None:
         base = entry.hardware()
         hw = replace(base, memory_bytes=memory or base.memory_bytes)
@@ -280,6 +292,9 @@ def cpu_target(machine: Machine) -> MachineTarget:
 def this_machine(machine: Machine, catalog: Any) -> MachineTarget:
     """This machine as a target: its GPUs or Mac, else its CPU and system RAM."""
     found = machine_target(machine, catalog)
-    return found if found.hardware is not None else cpu_target(machine)
+    if found.hardware is not None:
+        return found
+    cpu = cpu_target(machine)  # keeping what was said about the GPUs (a card reporting 0 MiB, say)
+    return replace(cpu, notes=tuple(dict.fromkeys((*found.notes, *cpu.notes))))
 
 

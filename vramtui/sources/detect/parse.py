@@ -1,16 +1,23 @@
-"""What the vendors' tools print, parsed into values: pure, never raises."""
+"""What the vendors' tools print, parsed into values: pure, never raises.
+
+The tools' output is outside input like any file: only ASCII digits are numbers ("²" is
+not), numbers are bounded, at most MAX_GPUS GPUs are read (probe says when there were more),
+and malformed lines are skipped.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from vramtui.catalog.files import BadFile, parse_json
 from vramtui.core.units import GIB, MIB
+
+MAX_GPUS = 64  # GPUs read from one tool's output (a node has 16 at most)
+_INDEX = re.compile(r"[0-9]{1,4}")
 
 
 @dataclass(frozen=True)
@@ -60,29 +67,26 @@ _NA = re.compile(r"^\[.*\]$|^n/?a$|^not supported$", re.IGNORECASE)
 
 def _mib(text: str) -> int | None:
     t = text.strip()
-    if not t or _NA.match(t):
+    if len(t) > 32 or not re.fullmatch(r"[0-9]+(?:\.[0-9]*)?", t):  # ASCII decimals only ("²" is no digit)
         return None
-    try:
-        value = float(t)
-    except ValueError:
-        return None
-    if not math.isfinite(value) or value < 0 or value > 1e9:
-        return None
-    return int(value * MIB)
+    value = float(t)
+    return int(value * MIB) if value <= 1e9 else None
 
 
 def parse_nvidia_smi_csv(text: str) -> list[DetectedGpu]:
     """GPUs from `nvidia-smi --query-gpu=index,name,memory.total,memory.used,memory.free,uuid
     --format=csv,noheader,nounits`. Lines that do not have that shape are skipped."""
-    gpus = []
+    gpus: list[DetectedGpu] = []
     for line in (text or "").splitlines():
+        if len(gpus) > MAX_GPUS:
+            break
         parts = [p.strip() for p in line.split(",")]
         if len(parts) < 6:
             continue
         # A name could contain a comma: the index is first and the last four fields are fixed.
         index_text, total, used, free, uuid = parts[0], parts[-4], parts[-3], parts[-2], parts[-1]
         name = ", ".join(parts[1:-4]).strip()
-        if not index_text.isdigit() or not name or _NA.match(name):
+        if not _INDEX.fullmatch(index_text) or not name or len(name) > 200 or _NA.match(name):
             continue
         total_b = _mib(total)
         if total_b is None and not uuid.startswith(("GPU-", "MIG-")):
@@ -102,9 +106,9 @@ def parse_nvidia_smi_csv(text: str) -> list[DetectedGpu]:
     return gpus
 
 
-_MIG_LINE = re.compile(r"^\s+MIG\s+(\S+)\s+Device\s+(\d+):\s*\(UUID:\s*([^)]+)\)")
-_GPU_LINE = re.compile(r"^GPU\s+(\d+):\s*(.+?)\s*\(UUID:\s*([^)]+)\)")
-_PROFILE_GB = re.compile(r"(\d+(?:\.\d+)?)gb$", re.IGNORECASE)
+_MIG_LINE = re.compile(r"^\s+MIG\s+(\S{1,40})\s+Device\s+([0-9]{1,4}):\s*\(UUID:\s*([^)]{1,100})\)", re.ASCII)
+_GPU_LINE = re.compile(r"^GPU\s+([0-9]{1,4}):\s*(.+?)\s*\(UUID:\s*([^)]+)\)", re.ASCII)
+_PROFILE_GB = re.compile(r"([0-9]{1,6}(?:\.[0-9]{1,3})?)gb$", re.IGNORECASE)
 
 
 def parse_nvidia_smi_list(text: str) -> list[MigDevice]:
@@ -122,15 +126,17 @@ def parse_nvidia_smi_list(text: str) -> list[MigDevice]:
             # Profile names give the instance memory in marketing GB, as GPU memory is sold.
             memory = int(float(size.group(1)) * GIB) if size else None
             out.append(MigDevice(gpu, int(m.group(2)), m.group(1), memory, m.group(3).strip()))
+            if len(out) >= MAX_GPUS * 7:  # seven instances per GPU at most
+                break
     return out
 
 
 def _int_bytes(value: Any) -> int | None:
-    try:
-        n = int(str(value).strip())
-    except (TypeError, ValueError):
+    t = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if not re.fullmatch(r"[0-9]{1,16}", t):
         return None
-    return n if 0 <= n < 1 << 50 else None
+    n = int(t)
+    return n if n < 1 << 50 else None
 
 
 _HEX = re.compile(r"^0x[0-9a-f]+$", re.IGNORECASE)
@@ -146,7 +152,7 @@ def _amd_name(fields: dict[str, Any]) -> str:
 
 
 def _amd_gpu(card: str, fields: dict[str, Any]) -> DetectedGpu | None:
-    m = re.fullmatch(r"card(\d+)", card.strip().lower())
+    m = re.fullmatch(r"card([0-9]{1,4})", card.strip().lower())
     if not m or not isinstance(fields, dict):
         return None
     low = {str(k).strip().lower(): v for k, v in fields.items()}
@@ -166,12 +172,12 @@ def parse_rocm_smi_json(text: str) -> list[DetectedGpu]:
     if start < 0 or end <= start:
         return []
     try:
-        doc = json.loads(t[start : end + 1])
-    except ValueError:
+        doc = parse_json(t[start : end + 1], "rocm-smi", "rocm-smi output")  # bounded in depth
+    except BadFile:
         return []
     if not isinstance(doc, dict):
         return []
-    gpus = [g for card, fields in doc.items() if (g := _amd_gpu(str(card), fields)) is not None]
+    gpus = [g for card, fields in list(doc.items())[: MAX_GPUS + 1] if (g := _amd_gpu(str(card), fields)) is not None]
     return sorted(gpus, key=lambda g: g.index)
 
 
@@ -181,7 +187,10 @@ def parse_rocm_smi_csv(text: str) -> list[DetectedGpu]:
     header_at = next((i for i, ln in enumerate(lines) if ln.lower().startswith("device,")), None)
     if header_at is None:
         return []
-    rows = list(csv.reader(io.StringIO("\n".join(lines[header_at:]))))
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines[header_at : header_at + MAX_GPUS + 2]))))
+    except csv.Error:  # a field over csv's size limit, a NUL byte
+        return []
     header = [h.strip() for h in rows[0]]
     gpus = []
     for row in rows[1:]:
@@ -199,8 +208,8 @@ def parse_sysctl(text: str) -> tuple[str, int | None]:
     lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
     brand = ""
     memory = None
-    for ln in lines:
-        if ln.isdigit():
+    for ln in lines[:100]:
+        if ln.isascii() and ln.isdigit():
             memory = _int_bytes(ln)
         elif not brand:
             brand = ln
@@ -215,7 +224,7 @@ def apple_chip_name(brand: str) -> str | None:
 
 def parse_system_profiler_displays(text: str) -> int | None:
     """GPU core count from `system_profiler SPDisplaysDataType` ("Total Number of Cores: 38")."""
-    m = re.search(r"Total Number of Cores:\s*(\d+)", text or "")
+    m = re.search(r"Total Number of Cores:\s*([0-9]{1,5})\b", text or "")
     return int(m.group(1)) if m else None
 
 
@@ -223,7 +232,7 @@ def parse_meminfo(text: str) -> tuple[int | None, int | None]:
     """(MemTotal, MemAvailable) in bytes from /proc/meminfo."""
     found: dict[str, int] = {}
     for line in (text or "").splitlines():
-        m = re.match(r"^(MemTotal|MemAvailable):\s+(\d+)\s*kB", line)
+        m = re.match(r"^(MemTotal|MemAvailable):\s+([0-9]{1,14})\s*kB", line)
         if m:
             found[m.group(1)] = int(m.group(2)) * 1024
     return found.get("MemTotal"), found.get("MemAvailable")
