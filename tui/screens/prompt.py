@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 from vramtui.core.errors import UsageError, VramtuiError
 
+from vramtui.format import one_line
 from vramtui.parse import MAX, parse_context
 
 T = TypeVar("T")
@@ -45,11 +47,12 @@ class Prompt(ModalScreen[T | None], Generic[T]):
         raise NotImplementedError
 
     def show_error(self, message: str) -> None:
-        self.query_one("#prompt-message", Static).update(message)
+        """`message` under the input, on one line, as plain text (a path may hold '[' or a newline)."""
+        self.query_one("#prompt-message", Static).update(Text(one_line(message)))
         self.query_one("#prompt-message", Static).add_class("error")
 
     def show_progress(self, message: str) -> None:
-        self.query_one("#prompt-message", Static).update(message)
+        self.query_one("#prompt-message", Static).update(Text(one_line(message)))
         self.query_one("#prompt-message", Static).remove_class("error")
 
     @on(Input.Submitted)
