@@ -137,8 +137,11 @@ def _states(a: Architecture) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=8192)
-def kv_cache(a: Architecture, context: int, kv_type: str = "f16", sequences: int = 1) -> KvBreakdown:
-    """KV cache of `sequences` sequences of `context` tokens each (cached: estimates ask repeatedly)."""
+def kv_cache(
+    a: Architecture, context: int, kv_type: str = "f16", sequences: int = 1, ubatch: int = UBATCH
+) -> KvBreakdown:
+    """KV cache of `sequences` sequences of `context` tokens each, with llama.cpp's micro-batch of
+    `ubatch` tokens (it sizes sliding-window layers); cached: estimates ask repeatedly."""
     if context < 0 or sequences < 1:
         raise ValueError("context must be >= 0 and sequences >= 1")
     per_elem = KV_TYPES[kv_type]
@@ -146,9 +149,9 @@ def kv_cache(a: Architecture, context: int, kv_type: str = "f16", sequences: int
     full = a.count(FULL) + kv_mtp_layers(a)
     sliding = a.count(SLIDING)
     full_cells = cells(context)
-    swa_cells = window_cells(context, a.sliding_window) if sliding else 0
+    swa_cells = window_cells(context, a.sliding_window, ubatch) if sliding else 0
     elements = width * (full * full_cells + sliding * swa_cells) * sequences
     attention = elements * per_elem.numerator // per_elem.denominator
     state, state_layers = _states(a)
     return KvBreakdown(attention, state * STATE_BYTES * sequences, full, sliding, state_layers,
-                       context, full_cells, swa_cells, a.sliding_window, UBATCH, width, per_elem, sequences)
+                       context, full_cells, swa_cells, a.sliding_window, ubatch, width, per_elem, sequences)

@@ -29,7 +29,7 @@ from vramtui.core.estimate import (
 from vramtui.core.hardware import APPLE, APPLE_OS_RESERVE, APPLE_SMALL_RAM_LIMIT, Hardware
 from vramtui.core.kv import CELL_PAD
 from vramtui.core.launch import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchCommand
-from vramtui.core.overhead import LOGITS_BYTES, MASK_BYTES
+from vramtui.core.overhead import ACT_BYTES, MASK_BYTES
 from vramtui.core.quantization import LOW_QUALITY
 from vramtui.core.units import GB, GIB
 from vramtui.format import (
@@ -319,14 +319,17 @@ def kv_formula(c: _Ctx) -> list[Term]:
 
 
 def overhead_formula(c: _Ctx) -> Term:
-    """Runtime constant + llama.cpp's compute buffer, per GPU, with the core's terms."""
+    """Runtime constant + llama.cpp's compute buffer (the larger of its two stages), per GPU, with the core's terms."""
     o = c.row.memory.overhead
     per_gpu = f"{o.runtime_bytes / GB:.1f} GB runtime"
-    if o.logits_bytes or o.mask_bytes:
-        per_gpu += (
-            f" + {LOGITS_BYTES} B × {o.ubatch} × ({o.vocab:,} + {o.hidden:,})"
-            f" + {MASK_BYTES} B × {o.ubatch} × {o.context:,}"
-        )
+    if o.compute_bytes:
+        output = f"{ACT_BYTES} B × ({o.output_rows:,} × {o.vocab:,} + {o.ubatch} × {o.hidden:,})"
+        if o.flash_attention:
+            layer = f"{MASK_BYTES} B × {o.ubatch} × {o.cells:,} cells + {ACT_BYTES} B × {o.ubatch} × {o.layer_width:,}"
+        else:
+            layer = (f"{ACT_BYTES} B × {o.ubatch} × {o.cells:,} cells × ({o.heads} heads + 1)"
+                     f" + {ACT_BYTES} B × {o.ubatch} × {o.layer_width:,}")
+        per_gpu += f" + compute max(output {output}, layer {layer})"
     if o.gpus > 1:
         per_gpu = f"({per_gpu}) × {o.gpus} GPUs"
     return ("Overhead", f"= {per_gpu} = {o.total / GIB:.2f} GiB")

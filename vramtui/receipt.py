@@ -18,7 +18,7 @@ from vramtui.core.errors import NotFound, UsageError
 from vramtui.core.estimate import weights_per_gpu
 from vramtui.core.hardware import GPU, Hardware
 from vramtui.core.kv import KV_TYPES, kv_cache
-from vramtui.core.overhead import overhead
+from vramtui.core.overhead import OverheadModel, overhead
 from vramtui.core.quantization import Quantization, weights
 from vramtui.core.serving import (
     CUDA_TOTAL_OFFSET,
@@ -232,16 +232,15 @@ def _llama(log: StartupLog, entry: ModelEntry, q_name: str, q: Quantization, ctx
         notes.append(f"KV cache type {kv_type} is not one vramtui models; f16 used")
         kv_type = "f16"
     kv = kv_cache(a, max(1, ctx // seqs), kv_type, seqs).total
-    o = overhead(a, ctx)
+    off = (log.flash_attention or "").lower() in ("0", "off", "disabled", "false")
+    o = overhead(a, max(1, ctx // seqs), OverheadModel(flash_attention=not off))
     lines = [
-        Line("Weights (all buffers)", MIB_UNIT, _div(log.weights_bytes, m), weights(a, q).total / m),
+        Line("Weights (all buffers)", MIB_UNIT, _div(log.weights_bytes, m), weights(a, q).loaded / m),
         Line("KV cache", MIB_UNIT, _div(log.kv_cache_bytes, m), kv / m),
     ]
     if log.compute_bytes is not None:
-        off = (log.flash_attention or "").lower() in ("0", "off", "disabled", "false")
-        note = "flash attention off: the KQ matrix grows with n_ctx; vramtui models it on" if off else ""
-        lines.append(Line("Compute buffer (GPU)", MIB_UNIT, log.compute_bytes / m,
-                          (o.logits_bytes + o.mask_bytes) / m, note))
+        note = "flash attention off: the KQ scores grow with n_ctx" if off else ""
+        lines.append(Line("Compute buffer (GPU)", MIB_UNIT, log.compute_bytes / m, o.compute_bytes / m, note))
     if log.sequences is not None:
         lines.append(Line("Max concurrency (slots)", TIMES, log.max_concurrency, None, "set by -np"))
     settings = (("engine", "llama.cpp"), ("model", entry.id), ("quant", q_name), ("n_ctx", f"{ctx:,}"),

@@ -57,10 +57,11 @@ def test_overhead_formula_evaluates_to_the_cores_overhead(res) -> None:
     for kw in ({}, {"context": 32768}, {"gpus": 2, "target": "rtx-4090"}):
         ans, faq = faq_for(res, **kw)
         text = dict(faq.item("memory").formula)["Overhead"]
-        runtime, ubatch, vocab, hidden, ubatch2, context = (
-            float(x.replace(",", "")) for x in re.findall(r"[\d.,]+\d", text)[:6]
-        )
-        per_gpu = runtime * 1e9 + 4 * ubatch * (vocab + hidden) + 2 * ubatch2 * context
+        nums = [float(x.replace(",", "")) for x in re.findall(r"[\d.,]*\d", text)]
+        runtime, b4, rows, vocab, ubatch, hidden, b2, ubatch2, cells, b4b, ubatch3, width = nums[:12]
+        output = b4 * (rows * vocab + ubatch * hidden)
+        layer = b2 * ubatch2 * cells + b4b * ubatch3 * width
+        per_gpu = runtime * 1e9 + max(output, layer)
         gpus = ans.settings.gpus
         assert round(per_gpu * gpus) == ans.quant_row.memory.overhead_bytes
 
