@@ -32,6 +32,8 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("search", "slash", "focus_search", "Search", "Search models by name, id, publisher or family.",
             key_display="/"),
+    Command("fit-list", "w", "show_fit_list", "Fit list",
+            "What runs here: every model that fits the target, each at its best quant, best first."),
     Command("open", "o", "open_model", "Open model",
             "Open a model from a config.json, a .gguf file or a Hugging Face repo id.", show=False),
     Command("context", "c", "prompt_context", "Context",

@@ -21,6 +21,9 @@ from vramtui.tui.screens.main import MainScreen
 from vramtui.faq import TOOL_NAMES
 
 LIMIT = 30  # hits per provider: the palette shows fewer
+# Textual's system commands left out: "Keys" is our Help (?) a second time, and "Screenshot"
+# writes an SVG into the working directory (vramtui writes only to its cache folder).
+SKIPPED_SYSTEM = {"Keys", "Screenshot"}
 
 
 def _main_screen(provider: Provider) -> MainScreen | None:
@@ -102,7 +105,7 @@ class _Commands(Provider):
 
 
 class ActionsProvider(_Commands):
-    """Every command, by its title: the same actions the keys run, and Textual's own (theme, keys)."""
+    """Every command once, by its title: the same actions the keys run, and Textual's theme and maximize."""
 
     def commands(self, main: MainScreen | None) -> list[tuple[str, str, Callable[[], Any]]]:
         out: list[tuple[str, str, Callable[[], Any]]] = []
@@ -116,7 +119,7 @@ class ActionsProvider(_Commands):
                             partial(main.action_copy_command, tool)))
         titles = {t for t, _, _ in out}
         out += [(s.title, s.help, s.callback) for s in self.app.get_system_commands(self.screen)
-                if s.title not in titles]
+                if s.title not in titles and s.title not in SKIPPED_SYSTEM]
         return out
 
 

@@ -133,10 +133,16 @@ def ways_to_run(ans: Answer) -> tuple[Way, ...]:
                        f"{many} fit it with headroom (tensor parallel), "
                        f"{tps(ways.gpus_tokens_per_second)}"))
     best = ans.row(ans.recommended) if ans.recommended else None
+    how = "fits as it is"
+    if best is None:  # nothing fits with headroom: the best quant that fits at all, said to be tight
+        running = [r for r in ans.quants if r.runs]
+        best = max(running, key=lambda r: (r.entry.quality, -r.memory.total_bytes), default=None)
+        how = "fits, tightly"
     if best is not None and best.on_target is not None and best is not row:
         lost = " (very low quality)" if best.entry.quality < LOW_QUALITY else ""
-        out.append(Way(f"{best.entry.name} fits {tps(best.on_target.tokens_per_second)}",
-                       f"{best.entry.name} fits as it is{lost}, {tps(best.on_target.tokens_per_second)}"))
+        speed = tps(best.on_target.tokens_per_second)
+        out.append(Way(f"{best.entry.name} {'fits' if how == 'fits as it is' else 'fits tightly'} {speed}",
+                       f"{best.entry.name} {how}{lost}, {speed}"))
     return tuple(out)
 
 

@@ -330,3 +330,102 @@ async def test_no_gpu_detected_targets_the_cpu_and_ram(monkeypatch) -> None:
         assert screen.answer.row("FP8").unloadable  # GPU formats do not load on a CPU
         cmd = screen.answer.launch.commands["llama.cpp"].text
         assert "-ngl 0" in cmd
+
+
+async def test_w_lists_what_runs_on_the_target_and_enter_picks_model_and_quant(catalog) -> None:
+    from vramtui.fit import fit_list
+
+    app = VramApp(catalog, target_id="rtx-4060")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = main(app)
+        table = app.screen.query_one("#fit-table", DataTable)
+        assert app.focused is table and screen.current_pane() == "model"
+        want = fit_list(screen.res, screen.res.hardware("rtx-4060"))
+        assert [r.value for r in table.rows] == [r.model.id for r in want.rows]
+        caption = plain(app.screen.query_one("#fit-caption", Static))
+        assert f"{len(want.rows)} of {want.considered} models run on RTX 4060" in caption
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        second = want.rows[1]
+        assert (screen.model_id, screen.quant) == (second.model.id, second.quant.name)
+        # the search box narrows the list
+        await pilot.press("slash", *"qwen3")
+        await pilot.pause()
+        await pilot.pause()
+        shown = {r.value for r in table.rows}
+        assert shown and shown < {r.model.id for r in want.rows}
+        assert all("qwen3" in catalog.models[i].name.lower().replace(" ", "") or "qwen3" in i for i in shown)
+        # a new context recomputes it
+        await pilot.press("escape")
+        screen.context = 32768
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        longer = fit_list(screen.res, screen.res.hardware("rtx-4060"), context=32768)
+        assert screen.fits is not None and screen.fits.context == 32768
+        assert [r.model.id for r in screen.fits.rows] == [r.model.id for r in longer.rows]
+        # w again: back to the search
+        await pilot.press("1", "w")
+        await pilot.pause()
+        assert app.screen.query_one("#model").mode == "search"
+
+
+async def test_w_without_a_target_says_what_to_do() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("w")
+        await pilot.pause()
+        assert app.screen.query_one("#model").mode == "search"
+        assert any("Pick a target first" in str(n.message) for n in app._notifications)
+
+
+async def test_a_gpu_found_at_start_becomes_the_target_with_the_fit_list(monkeypatch) -> None:
+    from dataclasses import replace as dc_replace
+
+    from vramtui.core.hardware import MULTI_GPU
+
+    import vramtui.sources.detect as detect
+
+    def found(machine, cat):
+        hw = cat.gpus["rtx-4090"].hardware()
+        return detect.MachineTarget(dc_replace(hw, kind=MULTI_GPU, gpu_count=2), "2 × RTX 4090", "rtx-4090", True)
+
+    monkeypatch.setattr(detect, "detect_machine", lambda: None)
+    monkeypatch.setattr(detect, "this_machine", found)
+    app = VramApp(fixed_catalog(), detect_on_start=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = main(app)
+        assert (screen.target, screen.gpus) == ("rtx-4090", 2)
+        assert app.screen.query_one("#model").mode == "fits" and screen.active_pane == "model"
+        assert screen.fits is not None and screen.fits.gpus == 2
+
+
+async def test_the_palette_lists_each_action_once_and_finds_them(fixed_res: Resolved) -> None:
+    from vramtui.tui.providers import ActionsProvider
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        provider = ActionsProvider(app.screen)
+        titles = [t for t, _, _ in provider.commands(main(app))]
+        assert len(titles) == len(set(titles))
+        assert not {"Keys", "Screenshot"} & set(titles)  # our Help, and no file written to the cwd
+        for query, first in (("detect", "Detect this machine"), ("fit", "Fit list"),
+                             ("copy ollama", "Copy Ollama command")):
+            hits = [h.text async for h in provider.search(query)]
+            assert hits and hits[0] == first, (query, hits)
+        await pilot.press("ctrl+p", *"copy ollama")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        ollama = answer(fixed_res, Selection(MODEL_ID)).launch.commands["ollama"]
+        assert app.clipboard == ollama.text

@@ -56,3 +56,15 @@ def test_empty_filter(snap_compare, size) -> None:
     """AMD GPUs that run BF16 at 128K: none, and the pane says how to widen the filter."""
     app = make_app(context=131072, quant="BF16")
     assert snap_compare(app, terminal_size=size, press=["3", "v", "v", "f"], run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_fit_list(snap_compare, size) -> None:
+    """What runs on a 12 GB RTX 3060 (the fixed catalog's one model), listed in the model pane."""
+
+    async def fit_list(pilot: Pilot) -> None:
+        await pilot.press("w")
+        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
+
+    assert snap_compare(make_app(target="rtx-3060-12gb"), terminal_size=size, run_before=fit_list)

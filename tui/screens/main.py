@@ -24,6 +24,7 @@ from vramtui.tui.screens.prompt import ContextPrompt, OpenModelPrompt
 from vramtui.tui.screens.runtime import RuntimePicker
 from vramtui.tui.widgets.compat import CompatPane
 from vramtui.tui.widgets.faq_pane import FaqPane
+from vramtui.tui.widgets.fit_list import FitListView
 from vramtui.tui.widgets.model_pane import ModelPane
 from vramtui.tui.widgets.pane import Pane
 from vramtui.tui.widgets.quant_table import QuantPane
@@ -40,6 +41,7 @@ from vramtui.faq import (
     commands_of,
     short_ctx,
 )
+from vramtui.fit import FitList, fit_list
 from vramtui.format import gib, target_name
 from vramtui.resolve import targets
 
@@ -76,6 +78,8 @@ class MainScreen(Screen):
     all_quants: var[bool] = var(False)
 
     answer: var[Answer | None] = var(None, always_update=True)
+    fits: var[FitList | None] = var(None)  # what runs on the target, while the model pane lists it
+    fits_busy: var[bool] = var(False)
     faq: var[Faq | None] = var(None, always_update=True)
     active_pane: var[str] = var("quants")
 
@@ -98,6 +102,7 @@ class MainScreen(Screen):
         self.runtime: str | None = None  # the runtime `y` copies, once chosen
         self._recompute_pending = False
         self._faq_pending = False
+        self._fits_for: tuple | None = None  # the settings the fit list was computed for
         self._target_index: SearchIndex[GpuEntry | DeviceEntry] | None = None
 
     def compose(self) -> ComposeResult:
@@ -105,7 +110,8 @@ class MainScreen(Screen):
         yield TabStrip(PANES, id="pane-tabs").data_bind(active=MainScreen.active_pane)
         # In the wide grid: model | quants over FAQ | compatibility (the wider column needs the tables).
         with Container(id="panes"):
-            yield ModelPane(self.res.catalog, id="model").data_bind(MainScreen.answer)
+            yield ModelPane(self.res.catalog, id="model").data_bind(
+                MainScreen.answer, fits=MainScreen.fits, fits_busy=MainScreen.fits_busy)
             yield QuantPane(id="quants").data_bind(MainScreen.answer)
             yield FaqPane(id="faq").data_bind(MainScreen.faq)
             yield CompatPane(id="compat").data_bind(MainScreen.answer)
@@ -163,6 +169,7 @@ class MainScreen(Screen):
         if not self._faq_pending:
             self._faq_pending = True
             self.call_after_refresh(self._update_faq)
+        self._refresh_fits()
 
     def _update_faq(self) -> None:
         self._faq_pending = False
@@ -206,6 +213,10 @@ class MainScreen(Screen):
 
     # ---------------------------------------------------------------- choices from the panes
 
+    @on(FitListView.Chosen)
+    def _fit_chosen(self, event: FitListView.Chosen) -> None:
+        self.model_id, self.quant = event.model_id, event.quant
+
     @on(ModelPane.Chosen)
     def _model_chosen(self, event: ModelPane.Chosen) -> None:
         self.model_id = event.model_id
@@ -230,7 +241,54 @@ class MainScreen(Screen):
     # ---------------------------------------------------------------- actions (see tui/commands.py)
 
     def action_focus_search(self) -> None:
+        """/: the search box (in the fit list it narrows the list; w goes back to the search)."""
         self._show("model")
+        self.call_after_refresh(self.query_one(ModelPane).focus_search)
+
+    # ---------------------------------------------------------------- what runs here
+
+    def action_show_fit_list(self) -> None:
+        """w: the model pane lists what runs on the target (again: back to the search)."""
+        pane = self.query_one(ModelPane)
+        if pane.mode == "fits" and self.current_pane() == "model":
+            pane.mode = "search"
+            self._show("model")
+            return
+        if self.target is None:
+            self.notify("Pick a target first (t, or D for this machine): the list is what runs on it.",
+                        severity="warning", timeout=5)
+            return
+        pane.mode = "fits"
+        self._show("model")
+        self._refresh_fits()
+
+    def _fits_key(self) -> tuple:
+        return (self.target, self.context, self.kv_type, self.gpus)
+
+    def _refresh_fits(self) -> None:
+        """Recompute the fit list when it is shown and its settings changed (off the UI thread)."""
+        if self.query_one(ModelPane).mode != "fits" or self.target is None:
+            return
+        key = self._fits_key()
+        if key == self._fits_for:
+            return
+        hw = self.res.hardware(self.target)
+        if hw is None:
+            return
+        self._fits_for = key
+        self.fits_busy = True
+        self._work_out_fits(hw, key)
+
+    @work(thread=True, exclusive=True, group="fits")
+    def _work_out_fits(self, hw, key: tuple) -> None:  # hw: core.hardware.Hardware
+        # ~1 s for 300 models the first time (every model's weights, once), ~0.1 s after (cached)
+        result = fit_list(self.res, hw, context=self.context, kv_type=self.kv_type, gpus=self.gpus)
+        self.app.call_from_thread(self._fits_done, result, key)
+
+    def _fits_done(self, result: FitList, key: tuple) -> None:
+        if key == self._fits_key():
+            self.fits = result
+            self.fits_busy = False
 
     def action_show_pane(self, name: str) -> None:
         if name in PANES:
@@ -367,6 +425,8 @@ class MainScreen(Screen):
         if found.catalog_id in self.res.catalog.gpus:
             self.gpus = hw.gpu_count
         self.notify(f"Target: this machine, {found.label}. " + "; ".join(found.notes), timeout=6)
+        if quiet:  # found at start: show what runs here
+            self.action_show_fit_list()
 
     def _use_cpu(self, found) -> None:  # found: vramtui.sources.detect.MachineTarget with a CPU Hardware
         """No GPU: this machine's CPU and RAM become the target (llama.cpp on the CPU), never the old target."""
@@ -427,7 +487,8 @@ class MainScreen(Screen):
         commands = commands_of(self.answer.launch)
         e = self.answer.quant_row.on_target
         where = f"on {target_name(e.hardware, e.gpus)}" if e is not None else ""
-        self.app.push_screen(RuntimePicker(commands, self.runtime, where), self._runtime_chosen)
+        assumes = {c.tool: self._gpus_note(c.tool).strip() for c in commands if self._gpus_note(c.tool)}
+        self.app.push_screen(RuntimePicker(commands, self.runtime, where, assumes), self._runtime_chosen)
 
     def _runtime_chosen(self, tool: str | None) -> None:
         if tool is not None:

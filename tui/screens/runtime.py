@@ -21,11 +21,13 @@ class RuntimePicker(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="runtime-cancel")]
 
-    def __init__(self, commands: tuple[LaunchCommand, ...], current: str | None = None, where: str = "") -> None:
+    def __init__(self, commands: tuple[LaunchCommand, ...], current: str | None = None, where: str = "",
+                 assumes: dict[str, str] | None = None) -> None:
         super().__init__()
         self.commands = commands
         self.current = current
         self.where = where
+        self.assumes = assumes or {}  # tool -> what its command assumes beyond the header ("for 2 × RTX 4090")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="runtime-box"):
@@ -33,6 +35,8 @@ class RuntimePicker(ModalScreen[str | None]):
             options = []
             for c in sorted(self.commands, key=lambda c: list(TOOL_NAMES).index(c.tool)):
                 label = Text(TOOL_NAMES[c.tool], style="bold")
+                if c.available and self.assumes.get(c.tool):
+                    label.append(f"  {self.assumes[c.tool]}", style="italic")
                 if not c.available:
                     label.append(f"  {c.notes[0] if c.notes else 'cannot run this selection'}", style="dim")
                 options.append(Option(label, id=c.tool, disabled=not c.available))

@@ -17,9 +17,12 @@ from textual.widgets.option_list import Option
 from vramtui.catalog.entries import ModelEntry
 from vramtui.catalog.loader import Catalog
 from vramtui.catalog.lookup import missing_message, model_index
+from vramtui.tui.widgets.fit_list import FitListView
+from vramtui.tui.widgets.nav import NavList
 from vramtui.tui.widgets.pane import Pane
 
 from vramtui.answers import Answer
+from vramtui.fit import FitList
 from vramtui.format import count, params
 from vramtui.sources import is_repo_id
 
@@ -33,7 +36,8 @@ class SearchInput(Input):
     BINDINGS = [Binding("down", "results", "Results", show=False, id="search-results")]
 
     def action_results(self) -> None:
-        self.screen.query_one("#model-results", OptionList).focus()
+        pane = next(a for a in self.ancestors if isinstance(a, ModelPane))
+        pane.query_one("#fit-table" if pane.mode == "fits" else "#model-results").focus()
 
 
 class SpecCard(Static):
@@ -89,9 +93,12 @@ class ModelPane(Pane):
     TITLE = "1 Model"
 
     # Letters and digits type into the search box: Escape is the way out, to the quant table.
-    BINDINGS = [Binding("escape", "screen.show_pane('quants')", "Leave search", id="search-leave")]
+    BINDINGS = [Binding("escape", "screen.show_pane('quants')", "Leave search", show=False, id="search-leave")]
 
     answer: reactive[Answer | None] = reactive(None)
+    fits: reactive[FitList | None] = reactive(None)  # what runs on the target (the main screen computes it)
+    fits_busy: reactive[bool] = reactive(False)
+    mode: reactive[str] = reactive("search")  # "search": search and card; "fits": the fit list
 
     class Chosen(Message):
         """The user picked a model."""
@@ -118,9 +125,32 @@ class ModelPane(Pane):
     def compose(self) -> ComposeResult:
         yield SearchInput(placeholder="Search models  ( / )", id="model-search", compact=True)
         yield Static(id="search-note")
-        yield OptionList(id="model-results")
+        yield NavList(id="model-results")
         with VerticalScroll(id="spec-scroll", can_focus=False):
             yield SpecCard(id="spec-card").data_bind(ModelPane.answer)
+        yield FitListView(id="fit-view").data_bind(fits=ModelPane.fits, busy=ModelPane.fits_busy)
+
+    def focus_search(self) -> None:
+        self.query_one(SearchInput).focus()
+
+    def watch_mode(self, mode: str) -> None:
+        fits = mode == "fits"
+        self.border_title = "1 What runs here" if fits else self.TITLE
+        self.query_one(SearchInput).placeholder = "Narrow the list  ( / )" if fits else "Search models  ( / )"
+        self.query_one("#fit-view").display = fits
+        for part in ("#model-results", "#spec-scroll"):
+            self.query_one(part).display = not fits
+        self.query_one("#search-note").display = not fits and bool(self.query_one("#search-note", Static).content)
+        self._filter_fits()
+
+    def _filter_fits(self) -> None:
+        """In the fit list, the search box narrows the list to the models it finds."""
+        if self.mode != "fits":
+            return
+        query = self.query_one(SearchInput).value
+        view = self.query_one(FitListView)
+        view.only = frozenset(m.id for m in self.index.search(query, len(self._models)).items) \
+            if query.strip() else None
 
     def add_model(self, entry: ModelEntry) -> None:
         """List a model opened from a file or the Hub first, and search it from now on."""
@@ -132,7 +162,7 @@ class ModelPane(Pane):
 
     @property
     def primary(self) -> Widget:
-        return self.query_one(SearchInput)
+        return self.query_one("#fit-table") if self.mode == "fits" else self.query_one(SearchInput)
 
     def on_mount(self) -> None:
         self.query_one(SearchInput).cursor_blink = False  # no repaint every half second over SSH
@@ -189,12 +219,18 @@ class ModelPane(Pane):
 
     def _search_latest(self) -> None:
         self._search_pending = False
+        if self.mode == "fits":
+            self._filter_fits()
+            return
         self._show_matches(self.query_one(SearchInput).value)
 
     @on(Input.Submitted, "#model-search")
     def _submit(self) -> None:
         if self._search_pending:  # Enter typed before the list caught up: search what was typed
             self._search_latest()
+        if self.mode == "fits":  # Enter in the search box: on to the filtered list
+            self.query_one("#fit-table").focus()
+            return
         results = self.query_one("#model-results", OptionList)
         option = results.highlighted_option
         if option is not None and option.id:

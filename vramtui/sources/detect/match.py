@@ -282,7 +282,7 @@ def cpu_target(machine: Machine) -> MachineTarget:
     ram = machine.ram_bytes
     if not ram:
         return MachineTarget(None, NO_GPU, notes=(*machine.notes, "system RAM unknown: no CPU target either"))
-    hw = Hardware(f"This machine's CPU ({gib(ram)} RAM)", "CPU", CPU, ram, DEFAULT_RAM_BANDWIDTH_GBPS,
+    hw = Hardware("This machine's CPU", "CPU", CPU, ram, DEFAULT_RAM_BANDWIDTH_GBPS,
                   gpu_memory_bytes=machine.ram_available_bytes or 0)
     note = (f"{NO_GPU}: the CPU runs the model from system RAM ({gib(hw.usable_bytes)} free), decoding at an "
             f"assumed {DEFAULT_RAM_BANDWIDTH_GBPS:g} GB/s (dual-channel DDR5; not measured)")
