@@ -144,6 +144,7 @@ def test_parameter_count_sources(tmp_path) -> None:
     assert (a.params, a.params_exact) == (LLAMA_PARAMS, True)
     b = from_path(write_model_dir(tmp_path / "b", LLAMA_31_8B))
     assert not b.params_exact and b.params == LLAMA_PARAMS  # the shapes give the same count for Llama
+    assert "parameters from the config's shapes (computed" in b.description  # (once read "from computed from")
     # A quantized checkpoint's total_size is not params × dtype bytes: it is not used.
     c = from_path(write_model_dir(tmp_path / "c", DEEPSEEK_V3, total_size=688_586_727_753))
     assert not c.params_exact

@@ -82,6 +82,8 @@ class FitListView(Vertical):
             caption.append(f"{len(fl.rows)} of {fl.considered} models run on ", style="bold")
             caption.append(short_name(target_name(fl.hardware, fl.gpus)), style="bold")
             caption.append(f" at {ctx} ctx, KV {fl.kv_type}")
+            if fl.short_context:
+                caption.append(f" · {fl.short_context} trained for less: not listed", style="dim")
             if self.only is not None:
                 caption.append(f" · {shown} match")
             if self.busy:

@@ -208,7 +208,7 @@ def checkpoint_params(
         # A torch_dtype that is not the files' dtype would be off by 2x or more: then trust the shapes.
         if 0.6 <= size / per / max(1, computed) <= 1.6:
             return int(size) // per, True, f"{INDEX} total_size ÷ {per} bytes ({_torch_dtype(cfg)})"
-    return computed, False, "computed from the config's shapes"
+    return computed, False, "the config's shapes (computed, no published count found)"
 
 
 def _repo_from_config(cfg: dict[str, Any]) -> str | None:
