@@ -31,6 +31,9 @@ from typing import IO, Any
 from vramtui.core.errors import VramtuiError
 
 MAX_DEPTH = 32  # nesting of JSON/TOML values: real configs and catalogs nest 6 deep at most
+# Arrays and objects in one file: a safetensors header of 91,000 tensors holds 200,000; millions
+# of empty lists ([[],[],…]) would cost seconds and gigabytes to build.
+MAX_CONTAINERS = 1_000_000
 MIB = 1 << 20
 
 
@@ -131,6 +134,7 @@ _TOML_SKIP = re.compile(
     re.DOTALL | re.MULTILINE,
 )
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_CHUNK = 1 << 20
 _STEP = [0] * 256
 _STEP[ord("[")] = _STEP[ord("{")] = 1
 _STEP[ord("]")] = _STEP[ord("}")] = -1
@@ -142,14 +146,21 @@ def bracket_depth(text: str, skip: re.Pattern[str]) -> int:
         return 0
     # Counting the brackets inside strings too can only overstate the depth: when even that is
     # within bounds, the slower scan that skips strings is not needed.
-    if _depth(text) <= MAX_DEPTH:
-        return _depth(text)
-    return _depth(skip.sub("", text))
+    naive = _depth(text)
+    return naive if naive <= MAX_DEPTH else _depth(skip.sub("", text))
 
 
 def _depth(text: str) -> int:
+    """The deepest nesting of brackets in `text`, or the first depth past MAX_DEPTH found."""
     brackets = _NOT_BRACKET.sub("", text).encode("ascii")
-    return max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0)
+    deepest = level = 0
+    for start in range(0, len(brackets), _CHUNK):  # in chunks: a deep file stops at its first chunk
+        chunk = brackets[start : start + _CHUNK]
+        deepest = max(deepest, max(itertools.accumulate(map(_STEP.__getitem__, chunk), initial=level)))
+        if deepest > MAX_DEPTH:
+            break
+        level += chunk.count(b"[") + chunk.count(b"{") - chunk.count(b"]") - chunk.count(b"}")
+    return deepest
 
 
 def value_depth(value: Any) -> int:
@@ -165,6 +176,14 @@ def value_depth(value: Any) -> int:
             return deepest
         stack.extend((item, d + 1) for item in items)
     return deepest
+
+
+def _check_shape(text: str, path: object, skip: re.Pattern[str]) -> None:
+    """BadFile when `text` holds more arrays and objects than any real file, or nests them too deep."""
+    if text.count("[") + text.count("{") > MAX_CONTAINERS:  # counted at C speed, strings included
+        raise BadFile(path, f"holds more than {MAX_CONTAINERS:,} arrays and objects: not a file vramtui reads")
+    if bracket_depth(text, skip) > MAX_DEPTH:
+        raise _too_deep(path)
 
 
 def _too_deep(path: object) -> BadFile:
@@ -190,8 +209,7 @@ def parse_json(data: bytes | str, path: object, what: str) -> Any:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
         raise BadFile(path, f"is not a {what} (not UTF-8 text)") from None
-    if bracket_depth(text, _JSON_SKIP) > MAX_DEPTH:
-        raise _too_deep(path)
+    _check_shape(text, path, _JSON_SKIP)
 
     def constant(name: str) -> Any:
         raise BadFile(path, f"holds {name}, which JSON does not allow")
@@ -216,8 +234,7 @@ def parse_toml(text: str, path: object) -> dict[str, Any]:
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
 
-    if bracket_depth(text, _TOML_SKIP) > MAX_DEPTH:
-        raise _too_deep(path)
+    _check_shape(text, path, _TOML_SKIP)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

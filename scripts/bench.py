@@ -2,7 +2,9 @@
 
 Measures what a user waits for: a whole `vramtui estimate` process, the app's first
 frame (against a bare Textual app showing one DataTable), one full recompute,
-catalog loading, and search/recompute over a synthetic 10,000-model catalog.
+catalog loading, and search/recompute over a synthetic 10,000-model catalog; and whole
+processes fed hostile input where a freeze could hide (`python scripts/bench.py hostile`
+runs only those).
 """
 
 from __future__ import annotations
@@ -237,7 +239,82 @@ def bench_models_command(env: dict[str, str]) -> None:
           f"worst {worst[0] * 1000:.0f} ms ({worst[1][:30]!r}; goal 200 ms)")
 
 
+HOSTILE_GGUF_STRINGS = (1 << 22) - 1  # empty strings in one metadata array: the longest walk the reader allows
+
+
+def _hostile_inputs(root: Path) -> list[tuple[str, list[str], dict[str, str]]]:
+    """(label, vramtui arguments, extra environment) for each hostile input, written under `root`."""
+    import json
+    import struct
+
+    def folder(name: str, files: dict[str, bytes]) -> str:
+        d = root / name
+        d.mkdir()
+        for f, data in files.items():
+            (d / f).write_bytes(data)
+        return str(d)
+
+    llama = {"model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32,
+             "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 128256,
+             "max_position_embeddings": 131072}
+    deep = b"[" * 1_000_000
+    header = b"[" * (32 << 20)
+    # GGUF v3: no tensors, one key holding 8M empty strings (each an 8-byte length of 0).
+    key = b"x.strings"
+    gguf = (b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", len(key)) + key
+            + struct.pack("<IIQ", 9, 8, HOSTILE_GGUF_STRINGS) + bytes(8 * HOSTILE_GGUF_STRINGS))
+    (root / "catalog").mkdir()
+    (root / "catalog" / "deep.toml").write_text("[[gpus]]\na = " + "[" * 1_000_000 + "\n")
+    tools = root / "bin"
+    tools.mkdir()
+    line = "0, NVIDIA GeForce RTX 4090, 24564, 0, 24564, GPU-a1a2a3a4-b1b2-c1c2-d1d2-e1e2e3e4e5e6\n"
+    flood = tools / "flood" / "nvidia-smi"
+    lines = tools / "lines" / "nvidia-smi"
+    for path, body in ((flood, f"import sys\nwhile True: sys.stdout.write({line!r} * 1000)"),
+                       (lines, f"import sys\nsys.stdout.write({line!r} * 60000)")):
+        path.parent.mkdir()
+        path.write_text(f"#!{PY}\n{body}\n")
+        path.chmod(0o755)
+    big = json.dumps(llama).encode()
+    return [
+        ("config.json nested 10^6 deep", ["estimate", folder("deep", {"config.json": deep}), "--json"], {}),
+        ("config.json of 16 MiB (the limit)", ["estimate", folder("big", {
+            "config.json": b" " * ((16 << 20) - len(big)) + big}), "--json"], {}),
+        ("config.json, 16 MiB of [] pairs", ["estimate", folder("flat", {
+            "config.json": b"[" + b"[]," * ((16 << 20) // 3 - 1) + b"[]]"}), "--json"], {}),
+        ("config.json, 10^9 layers", ["estimate", folder("layers", {"config.json": json.dumps(
+            {**llama, "num_hidden_layers": 10**9}).encode()}), "--json"], {}),
+        ("safetensors header, 32 MiB of [", ["estimate", folder("st", {
+            "config.json": big, "model.safetensors": struct.pack("<Q", len(header)) + header}), "--json"], {}),
+        (f"GGUF, {HOSTILE_GGUF_STRINGS:,} strings", ["estimate", folder("gguf", {"m.gguf": gguf}), "--json"], {}),
+        ("catalog TOML nested 10^6 deep", ["gpus", "--catalog", str(root / "catalog")], {}),
+        ("nvidia-smi printing without end", ["detect"], {"PATH": str(flood.parent)}),
+        ("nvidia-smi listing 60,000 GPUs", ["detect"], {"PATH": str(lines.parent)}),
+    ]
+
+
+def bench_hostile(env: dict[str, str]) -> None:
+    """Whole processes on hostile input: wall time over 5 runs, median and worst, and the exit status."""
+    print("hostile input (whole process, wall time over 5 runs)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, argv, extra in _hostile_inputs(Path(tmp)):
+            walls, codes = [], set()
+            for _ in range(5):
+                t0 = time.perf_counter()
+                r = subprocess.run([PY, "-m", "vramtui", *argv], env={**env, **extra}, capture_output=True,
+                                   text=True, timeout=120, check=False)
+                walls.append(time.perf_counter() - t0)
+                codes.add(r.returncode)
+            print(f"  {label:34} median {statistics.median(walls) * 1000:7.1f} ms, worst {max(walls) * 1000:7.1f} ms,"
+                  f" exit {'/'.join(map(str, sorted(codes)))}")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["hostile"]:
+        with tempfile.TemporaryDirectory() as home:
+            bench_hostile(dict(os.environ, XDG_CONFIG_HOME=f"{home}/config", XDG_CACHE_HOME=f"{home}/cache",
+                               PYTHONPATH=str(ROOT)))
+        return
     print(f"vramtui bench — {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as home:
@@ -246,6 +323,7 @@ def main() -> None:
         bench_cli(env)
         bench_models_command(env)
         bench_app(env)
+        bench_hostile(env)
     bench_in_process()
 
 

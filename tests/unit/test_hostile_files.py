@@ -111,6 +111,14 @@ def test_deeply_nested_json_is_one_line_never_a_recursion_error(tmp_path_factory
     assert "nested more than" in err or "not valid JSON" in err
 
 
+@pytest.mark.parametrize("body", ["[" + "[]," * 1_000_000 + "[]]", '{"a": [' + '{},' * 1_000_000 + "{}]}"])
+def test_millions_of_empty_arrays_are_refused_before_they_are_built(tmp_path, body) -> None:
+    (tmp_path / "config.json").write_text(body)
+    code, _, err = run_main(["estimate", str(tmp_path), "--json"])
+    assert code == 2 and "more than 1,000,000 arrays and objects" in err
+    assert_one_line_naming(err, str(tmp_path / "config.json"))
+
+
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400", "9" * 5000])
 def test_numbers_json_does_not_allow_are_refused(tmp_path, literal) -> None:
     (tmp_path / "config.json").write_text(json.dumps(LLAMA_31_8B)[:-1] + f', "rope_theta": {literal}}}')

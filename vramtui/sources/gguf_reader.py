@@ -33,7 +33,7 @@ MAX_KEPT_ARRAY = 4096  # longer arrays are skipped; their length is kept
 MAX_KEYS = 65_536
 MAX_TENSORS = 1 << 20
 MAX_ARRAY_DEPTH = 3
-MAX_WALKED = 1 << 24  # array elements visited one by one, over the whole header
+MAX_WALKED = 1 << 22  # array elements visited one by one, over the whole header (~1M in real files)
 MAX_DIM = 1 << 40  # elements along one tensor dimension
 MAX_STRING = 16 << 20  # one string (chat templates run to tens of kB)
 

@@ -22,7 +22,7 @@ CONFIG = "config.json"
 INDEX = "model.safetensors.index.json"
 SINGLE = "model.safetensors"
 DEFAULT_ENDPOINT = "https://huggingface.co"
-MAX_SAFETENSORS_HEADER = 100 * MIB  # the format's own limit
+MAX_SAFETENSORS_HEADER = 32 * MIB  # the format allows 100; a single-file DeepSeek-V3 would need 14
 MAX_CONFIG = 16 * MIB  # the largest config.json on the Hub is well under 1 MiB
 MAX_INDEX = 64 * MIB  # DeepSeek-V3's safetensors index, 91,000 tensors, is 9 MiB
 MAX_PARAMS = 10**14  # 100 trillion: no model is within a factor of 50 of it
@@ -150,7 +150,8 @@ def _safetensors_elements(path: Path) -> int | None:
             (n,) = struct.unpack("<Q", head[:8])
             f.seek(8)
             if n > MAX_SAFETENSORS_HEADER:
-                raise ModelSourceError(path, f"declares a header of {n:,} bytes: not a safetensors file")
+                raise ModelSourceError(path, f"declares a header of {n:,} bytes, more than the "
+                                             f"{MAX_SAFETENSORS_HEADER // MIB} MiB vramtui reads")
             data = f.read(n)
     except BadFile as e:
         raise ModelSourceError(e.path, e.problem) from None
