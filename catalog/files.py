@@ -23,7 +23,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -190,16 +190,6 @@ def _too_deep(path: object) -> BadFile:
     return BadFile(path, f"is nested more than {MAX_DEPTH} levels deep: not a file vramtui reads")
 
 
-def _finite(path: object) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        value = float(text)
-        if not math.isfinite(value):
-            raise BadFile(path, f"holds the number {text[:20]}, which is not finite")
-        return value
-
-    return parse
-
-
 # ---------------------------------------------------------------- JSON and TOML
 
 
@@ -211,17 +201,24 @@ def parse_json(data: bytes | str, path: object, what: str) -> Any:
         raise BadFile(path, f"is not a {what} (not UTF-8 text)") from None
     _check_shape(text, path, _JSON_SKIP)
 
-    def constant(name: str) -> Any:
-        raise BadFile(path, f"holds {name}, which JSON does not allow")
+    seen: list[float] = []  # non-finite numbers met: then the value is searched for their place
+
+    def number(text: str) -> float:
+        value = float(text)  # 1e400 is inf
+        if not math.isfinite(value):
+            seen.append(value)
+        return value
 
     try:
-        value = json.loads(text, parse_constant=constant, parse_float=_finite(path))
+        value = json.loads(text, parse_constant=number, parse_float=number)
     except json.JSONDecodeError as e:
         raise BadFile(path, f"is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
     except ValueError:  # an integer of thousands of digits (Python's int() refuses them)
         raise BadFile(path, "holds a number of thousands of digits") from None
     except RecursionError:  # not reached after the scan above; kept so no traceback can escape
         raise _too_deep(path) from None
+    if seen:
+        raise BadFile(path, f"{_non_finite(value)} is not a finite number (NaN and Infinity are not allowed)")
     return value  # no deeper than the scan found: JSON's strings are exactly what it skipped
 
 

@@ -108,7 +108,7 @@ def test_deeply_nested_json_is_one_line_never_a_recursion_error(tmp_path_factory
     code, _, err = run_main(["estimate", str(d), "--json"])
     assert code == 2
     assert_one_line_naming(err, str(bad))
-    assert "nested more than" in err or "not valid JSON" in err
+    assert "nested more than" in err or "not valid JSON" in err or "more than 1,000,000 arrays" in err
 
 
 @pytest.mark.parametrize("body", ["[" + "[]," * 1_000_000 + "[]]", '{"a": [' + '{},' * 1_000_000 + "{}]}"])
@@ -121,10 +121,12 @@ def test_millions_of_empty_arrays_are_refused_before_they_are_built(tmp_path, bo
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400", "9" * 5000])
 def test_numbers_json_does_not_allow_are_refused(tmp_path, literal) -> None:
-    (tmp_path / "config.json").write_text(json.dumps(LLAMA_31_8B)[:-1] + f', "rope_theta": {literal}}}')
+    (tmp_path / "config.json").write_text(json.dumps(LLAMA_31_8B)[:-1] + f', "rope_scaling": {{"factor": {literal}}}}}')
     code, _, err = run_main(["estimate", str(tmp_path), "--json"])
     assert code == 2
     assert_one_line_naming(err, str(tmp_path / "config.json"))
+    if len(literal) < 100:
+        assert "rope_scaling.factor is not a finite number" in err
 
 
 def test_a_config_larger_than_the_limit_is_refused_unread(tmp_path) -> None:
@@ -202,7 +204,7 @@ def expected_elements(header) -> int | None:
     return total if 0 < total <= 10**14 else None
 
 
-@settings(max_examples=EXAMPLES * 3, **FUZZ)
+@settings(max_examples=EXAMPLES, **FUZZ)
 @given(header=headers)
 def test_safetensors_headers_give_their_exact_count_or_one_line(tmp_path_factory, header) -> None:
     d = tmp_path_factory.mktemp("model")
@@ -240,7 +242,7 @@ index_values = st.one_of(st.integers(-10, 10**15), st.floats(allow_nan=True), st
                          st.lists(st.integers(), max_size=2), st.none())
 
 
-@settings(max_examples=EXAMPLES * 2, **FUZZ)
+@settings(max_examples=EXAMPLES, **FUZZ)
 @given(key=st.sampled_from(["total_parameters", "total_size"]), value=index_values)
 def test_index_counts_are_whole_numbers_or_one_line(tmp_path_factory, key, value) -> None:
     d = tmp_path_factory.mktemp("model")
@@ -276,7 +278,7 @@ GGUF_FIELDS = ["block_count", "embedding_length", "context_length", "feed_forwar
                "attention.sliding_window", "attention.kv_lora_rank", "ssm.inner_size", "ssm.time_step_rank"]
 
 
-@settings(max_examples=EXAMPLES * 3, **FUZZ)
+@settings(max_examples=EXAMPLES, **FUZZ)
 @given(field=st.sampled_from(GGUF_FIELDS), value=gguf_values)
 def test_gguf_metadata_of_any_type_gives_one_line_or_a_sound_answer(tmp_path_factory, field, value) -> None:
     path = tmp_path_factory.mktemp("gguf") / "tiny.gguf"
