@@ -1,9 +1,12 @@
 """KV cache (and recurrent state) bytes for a context length and number of sequences.
 
 Per layer and token, attention layers store K and V of width kv_heads × head_dim
-each; MLA layers store one compressed latent of kv_lora_rank + qk_rope_head_dim;
-sliding-window layers keep at most the window; recurrent layers (Mamba, gated
-delta-net, short convolution) keep a fixed F32 state per sequence, whatever the
+each (full and sliding layers may differ: Gemma 4, MiMo-V2); MLA layers store one
+compressed latent of kv_lora_rank + qk_rope_head_dim; a sparse-attention indexer adds
+one index key per token (llama.cpp's DSA cache: the key alone, in the cache's type);
+sliding-window layers keep at most the window; the last KV-sharing layers of Gemma
+3n/4 keep nothing of their own; recurrent layers (Mamba, gated delta-net, Kimi delta
+attention, short convolution) keep a fixed F32 state per sequence, whatever the
 context. llama.cpp keeps those states in F32 whatever the KV cache type.
 
 Cells, as llama.cpp allocates them (llama_context, llama_kv_cache_iswa): the context is
@@ -56,9 +59,13 @@ def window_cells(context: int, window: int, ubatch: int = UBATCH) -> int:
 class KvBreakdown:
     """The KV cache and the terms it was computed from:
 
-    attention_bytes = (cells × full_layers + window_cells × sliding_layers)
-                      × width × bytes_per_element × sequences
+    attention_bytes = (cells × (full_layers × width + indexer_layers × indexer_width)
+                       + window_cells × sliding_layers × sliding_width)
+                      × bytes_per_element × sequences
     state_bytes     = state_elements × 4 B × sequences (over state_layers)
+
+    full_layers and sliding_layers count the layers that keep a cache of their own
+    (shared_layers reuse another layer's).
     """
 
     attention_bytes: int  # grows with context
@@ -71,20 +78,37 @@ class KvBreakdown:
     window_cells: int = 0  # cells a sliding-window layer holds per sequence
     window: int = 0  # the model's sliding window
     ubatch: int = UBATCH
-    width: int = 0  # cached elements per token and layer (K and V together, or the MLA latent)
+    width: int = 0  # cached elements per token and full layer (K and V together, or the MLA latent)
     bytes_per_element: Fraction = Fraction(2)
     sequences: int = 1
+    sliding_width: int = 0  # cached elements per token and sliding layer
+    indexer_layers: int = 0  # layers that also cache an index key per token
+    indexer_width: int = 0
+    shared_layers: int = 0  # attention layers that reuse another layer's cache
 
     @property
     def total(self) -> int:
         return self.attention_bytes + self.state_bytes
 
 
-def kv_width(a: Architecture) -> int:
-    """Cached elements per token per attention layer (K and V together)."""
+def kv_width(a: Architecture, kind: str = FULL) -> int:
+    """Cached elements per token per attention layer of `kind` (K and V together, or the MLA latent)."""
     if a.mla is not None:
         return a.mla.kv_lora_rank + a.mla.qk_rope_head_dim
-    return 2 * a.kv_heads * a.head_dim
+    s = a.attn_shape(kind)
+    # V is cached even when it is computed from K's projection (Gemma 4): it is normed, K is roped.
+    return s.kv_heads * (s.head_dim + s.v_head_dim)
+
+
+def layer_cache_width(a: Architecture, i: int) -> int:
+    """Cached elements per token of layer i: its K+V (or latent) and index key; 0 without a cache."""
+    kind = a.layer_kinds[i]
+    if kind not in (FULL, SLIDING) or not a.has_cache(i):
+        return 0
+    width = kv_width(a, kind)
+    if a.indexer is not None and a.indexer_layers[i]:
+        width += a.indexer.cache_width
+    return width
 
 
 def kv_heads_per_gpu(a: Architecture, tp: int) -> int:
@@ -132,8 +156,46 @@ def state_elements(a: Architecture, kind: str) -> int:
 @lru_cache(maxsize=1024)
 def _states(a: Architecture) -> tuple[int, int]:
     """(state elements of one sequence over all recurrent layers, how many layers keep a state)."""
-    states = [state_elements(a, k) for k in a.layer_kinds if k not in (FULL, SLIDING)]
+    states = [layer_state_elements(a, i) for i in range(a.layers)]
     return sum(states), sum(1 for s in states if s)
+
+
+def layer_state_elements(a: Architecture, i: int) -> int:
+    """Elements of one sequence's recurrent state in layer i (Falcon-H1: beside its attention)."""
+    kind = a.layer_kinds[i]
+    if kind in (FULL, SLIDING):
+        return state_elements(a, MAMBA) if a.mamba_beside_attention else 0
+    return state_elements(a, kind)
+
+
+@lru_cache(maxsize=1024)
+def _cache_layout(a: Architecture) -> tuple[int, int, int, int, int, int]:
+    """(full layers with a cache, their K+V width, sliding ones, their width, indexed layers,
+    KV-sharing layers), once per architecture."""
+    full = sliding = indexed = shared = 0
+    for i, kind in enumerate(a.layer_kinds):
+        if kind not in (FULL, SLIDING):
+            continue
+        if not a.has_cache(i):
+            shared += 1
+        elif kind == FULL:
+            full += 1
+            indexed += 1 if a.indexer is not None and a.indexer_layers[i] else 0
+        else:
+            sliding += 1
+            if a.indexer is not None and a.indexer_layers[i]:
+                raise ValueError("an indexer on a sliding-window layer is not modelled")
+    return full, kv_width(a, FULL), sliding, kv_width(a, SLIDING), indexed, shared
+
+
+def layer_kv_bytes(
+    a: Architecture, i: int, context: int, kv_type: str = "f16", sequences: int = 1, ubatch: int = UBATCH
+) -> int:
+    """KV cache (or recurrent state) of layer i alone, from the same terms as the whole cache."""
+    tokens = window_cells(context, a.sliding_window, ubatch) if a.layer_kinds[i] == SLIDING else cells(context)
+    per_elem = KV_TYPES[kv_type]
+    attention = layer_cache_width(a, i) * tokens * sequences * per_elem.numerator // per_elem.denominator
+    return attention + layer_state_elements(a, i) * STATE_BYTES * sequences
 
 
 @lru_cache(maxsize=8192)
@@ -145,13 +207,15 @@ def kv_cache(
     if context < 0 or sequences < 1:
         raise ValueError("context must be >= 0 and sequences >= 1")
     per_elem = KV_TYPES[kv_type]
-    width = kv_width(a)
-    full = a.count(FULL) + kv_mtp_layers(a)
-    sliding = a.count(SLIDING)
+    full, width, sliding, sliding_width, indexed, shared = _cache_layout(a)
+    full += kv_mtp_layers(a)
+    indexer_width = a.indexer.cache_width if a.indexer is not None else 0
     full_cells = cells(context)
     swa_cells = window_cells(context, a.sliding_window, ubatch) if sliding else 0
-    elements = width * (full * full_cells + sliding * swa_cells) * sequences
+    per_cell = full * width + indexed * indexer_width
+    elements = (per_cell * full_cells + sliding * sliding_width * swa_cells) * sequences
     attention = elements * per_elem.numerator // per_elem.denominator
     state, state_layers = _states(a)
     return KvBreakdown(attention, state * STATE_BYTES * sequences, full, sliding, state_layers,
-                       context, full_cells, swa_cells, a.sliding_window, ubatch, width, per_elem, sequences)
+                       context, full_cells, swa_cells, a.sliding_window, ubatch, width, per_elem, sequences,
+                       sliding_width, indexed, indexer_width, shared)

@@ -29,7 +29,7 @@ from vramtui.core.arch import Architecture
 from vramtui.core.estimate import FITS_MARGIN, Settings
 from vramtui.core.ggml import tensor_bytes
 from vramtui.core.hardware import Hardware
-from vramtui.core.kv import kv_cache
+from vramtui.core.kv import layer_kv_bytes
 from vramtui.core.overhead import overhead_bytes
 from vramtui.core.quant_mix import tensor_types
 from vramtui.core.quantization import Quantization
@@ -95,27 +95,24 @@ def _weights_by_layer(
             else:
                 read[t.layer] += size
         elif t.name == "token_embd.weight":
-            embedding = size
+            embedding += size
             if a.tied_embeddings:
                 output += size  # llama.cpp loads the tied matrix a second time as the LM head
+        elif t.name == "per_layer_token_embd.weight":
+            embedding += size  # an input-layer lookup table, like token_embd (Gemma 3n/4)
         elif t.name != "rope_freqs.weight":
             output += size
     return tuple(zip(stored, read)), embedding, output
 
 
-@lru_cache(maxsize=1024)
-def _layer_kv(a: Architecture, kind: str, context: int, kv_type: str, sequences: int) -> int:
-    """KV cache (or recurrent state) of one layer of `kind`, from the same formula as the whole cache."""
-    one = replace(a, layers=1, layer_kinds=(kind,), moe_layers=a.moe_layers[:1])
-    return kv_cache(one, context, kv_type, sequences).total
 
 
 def model_bytes(a: Architecture, q: Quantization, s: Settings) -> ModelBytes:
     """What each part of a GGUF model weighs, layer by layer, at settings `s`."""
     per_layer, embedding, output = _weights_by_layer(a, q)
     layers = tuple(
-        LayerBytes(w, r, _layer_kv(a, kind, s.context, s.kv_type, s.sequences))
-        for (w, r), kind in zip(per_layer, a.layer_kinds)
+        LayerBytes(w, r, layer_kv_bytes(a, i, s.context, s.kv_type, s.sequences))
+        for i, (w, r) in enumerate(per_layer)
     )
     return ModelBytes(layers, embedding, output)
 

@@ -93,12 +93,14 @@ def active_weight_bytes(a: Architecture, w: WeightsBreakdown, sequences: int = 1
 
 def active_params(a: Architecture, total_params: int) -> int:
     """Parameters a token passes through (MoE: shared parts plus its active experts)."""
+    lookups = a.vocab * a.hidden * (0 if a.tied_embeddings else 1)
+    lookups += a.per_layer_input * a.layers * (a.per_layer_vocab or a.vocab)  # Gemma 3n/4 per-layer tables
     if a.moe is None:
-        return total_params - a.vocab * a.hidden * (0 if a.tied_embeddings else 1)
-    per_expert = 3 * a.hidden * a.moe.expert_ff
+        return total_params - lookups
+    per_expert = (3 if a.moe.gated else 2) * (a.moe.latent or a.hidden) * a.moe.expert_ff
     moe_layers = sum(a.moe_layers)
     idle = per_expert * (a.moe.experts - a.moe.active) * moe_layers
-    return total_params - idle - a.vocab * a.hidden * (0 if a.tied_embeddings else 1)
+    return total_params - idle - lookups
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ class Tensor:
 
 def _attention(a: Architecture, i: int) -> list[Tensor]:
     p = f"blk.{i}."
-    h, hd = a.hidden, a.head_dim
+    h = a.hidden
     out: list[Tensor] = []
     if a.mla is not None:
         m = a.mla
@@ -66,33 +66,55 @@ def _attention(a: Architecture, i: int) -> list[Tensor]:
             Tensor(p + "attn_v_b.weight", (m.kv_lora_rank, m.v_head_dim, a.heads), i),
             Tensor(p + "attn_output.weight", (a.heads * m.v_head_dim, h), i),
         ]
-        return out
-    q_out = a.heads * hd * (2 if a.gated_attention else 1)
-    kv_out = a.kv_heads * hd
+        return out + _indexer(a, i)
+    s = a.attn_shape(a.layer_kinds[i] if i < a.layers else FULL)  # past the trunk: an MTP block
+    q_out = s.heads * s.head_dim * (2 if a.gated_attention else 1)
+    k_out = s.kv_heads * s.head_dim
+    v_out = s.kv_heads * s.v_head_dim
     if a.fused_qkv:
-        out.append(Tensor(p + "attn_qkv.weight", (h, q_out + 2 * kv_out), i))
+        out.append(Tensor(p + "attn_qkv.weight", (h, q_out + k_out + v_out), i))
     else:
-        out += [
-            Tensor(p + "attn_q.weight", (h, q_out), i),
-            Tensor(p + "attn_k.weight", (h, kv_out), i),
-            Tensor(p + "attn_v.weight", (h, kv_out), i),
-        ]
-    out.append(Tensor(p + "attn_output.weight", (a.heads * hd, h), i))
+        out += [Tensor(p + "attn_q.weight", (h, q_out), i), Tensor(p + "attn_k.weight", (h, k_out), i)]
+        if s.v_proj:
+            out.append(Tensor(p + "attn_v.weight", (h, v_out), i))
+    out.append(Tensor(p + "attn_output.weight", (s.heads * s.v_head_dim, h), i))
     if a.qkv_bias:
         out += [
             Tensor(p + "attn_q.bias", (q_out,), i),
-            Tensor(p + "attn_k.bias", (kv_out,), i),
-            Tensor(p + "attn_v.bias", (kv_out,), i),
+            Tensor(p + "attn_k.bias", (k_out,), i),
+            Tensor(p + "attn_v.bias", (v_out,), i),
         ]
     if a.output_bias:
         out.append(Tensor(p + "attn_output.bias", (h,), i))
     if a.qk_norm:
         out += [
-            Tensor(p + "attn_q_norm.weight", (hd,), i),
-            Tensor(p + "attn_k_norm.weight", (hd,), i),
+            Tensor(p + "attn_q_norm.weight", (s.head_dim,), i),
+            Tensor(p + "attn_k_norm.weight", (s.head_dim,), i),
         ]
     if a.attn_sinks:
-        out.append(Tensor(p + "attn_sinks.weight", (a.heads,), i))
+        out.append(Tensor(p + "attn_sinks.weight", (s.heads,), i))
+    return out + _indexer(a, i)
+
+
+def _indexer(a: Architecture, i: int) -> list[Tensor]:
+    """A sparse-attention indexer's projections (llama.cpp's DSA names), where layer i has one."""
+    ix = a.indexer
+    if ix is None or i >= a.layers or not a.indexer_layers[i]:
+        return []
+    p = f"blk.{i}."
+    q_in = a.mla.q_lora_rank if ix.q_from_latent and a.mla is not None else a.hidden
+    out = [
+        Tensor(p + "indexer.attn_q_b.weight", (q_in, ix.heads * ix.head_dim), i),
+        Tensor(p + "indexer.attn_k.weight", (a.hidden, ix.head_dim), i),
+        Tensor(p + "indexer.k_norm.weight", (ix.head_dim,), i),
+    ]
+    if ix.q_from_latent:  # DSA: a LayerNorm with bias, and per-head weights from the hidden state
+        out += [
+            Tensor(p + "indexer.k_norm.bias", (ix.head_dim,), i),
+            Tensor(p + "indexer.proj.weight", (a.hidden, ix.heads), i),
+        ]
+    else:  # MiniMax M3's block index: RMS-normed q and k
+        out.append(Tensor(p + "indexer.q_norm.weight", (ix.head_dim,), i))
     return out
 
 
@@ -103,6 +125,27 @@ def _linear_attention(a: Architecture, i: int) -> list[Tensor]:
     qk = la.key_heads * la.key_head_dim
     v = la.value_heads * la.value_head_dim
     conv_dim = 2 * qk + v
+    if la.kind == "kda":
+        # Kimi delta attention (llama.cpp kimi-linear): q/k/v projections, a short convolution
+        # each, low-rank forget (f) and output (g) gates, beta, A, dt bias, gated norm, output.
+        d, n = la.key_head_dim, la.key_heads
+        return [
+            Tensor(p + "attn_q.weight", (a.hidden, qk), i),
+            Tensor(p + "attn_k.weight", (a.hidden, qk), i),
+            Tensor(p + "attn_v.weight", (a.hidden, v), i),
+            Tensor(p + "ssm_conv1d_q.weight", (la.conv_kernel, qk), i),
+            Tensor(p + "ssm_conv1d_k.weight", (la.conv_kernel, qk), i),
+            Tensor(p + "ssm_conv1d_v.weight", (la.conv_kernel, v), i),
+            Tensor(p + "ssm_f_a.weight", (a.hidden, d), i),
+            Tensor(p + "ssm_f_b.weight", (d, qk), i),
+            Tensor(p + "ssm_beta.weight", (a.hidden, n), i),
+            Tensor(p + "ssm_a", (n,), i),
+            Tensor(p + "ssm_dt.bias", (qk,), i),
+            Tensor(p + "ssm_g_a.weight", (a.hidden, d), i),
+            Tensor(p + "ssm_g_b.weight", (d, qk), i),
+            Tensor(p + "ssm_norm.weight", (d,), i),
+            Tensor(p + "attn_output.weight", (v, a.hidden), i),
+        ]
     if a.arch in _SPLIT_DELTA_NET:
         # The q/k/v in-projection is one attn_qkv tensor, which llama-quantize treats like attn_v.
         return [
@@ -151,7 +194,7 @@ def _mamba(a: Architecture, i: int) -> list[Tensor]:
         Tensor(p + "ssm_dt.bias", (m.n_heads,), i),
         Tensor(p + "ssm_a", (m.n_heads,), i),
         Tensor(p + "ssm_d", (m.n_heads,), i),
-        Tensor(p + "ssm_norm.weight", (m.d_inner,), i),
+        *([Tensor(p + "ssm_norm.weight", (m.d_inner,), i)] if m.norm else []),
         Tensor(p + "ssm_out.weight", (m.d_inner, a.hidden), i),
     ]
 
@@ -173,23 +216,27 @@ def _ffn(a: Architecture, i: int) -> list[Tensor]:
     if not a.ffn_on_mixer_layers and a.layer_kinds[i] != MLP_ONLY:
         return []
     if not a.is_moe_layer(i):
-        ff = a.ff_of_dense_layer() if a.is_moe else a.intermediate
-        if ff == 0:
-            return []
-        if a.fused_qkv:  # Phi-3 also fuses gate and up into one ffn_up of twice the width
+        ff = a.dense_ff_of(i)
+        if a.fused_qkv and ff:  # Phi-3 also fuses gate and up into one ffn_up of twice the width
             return [Tensor(p + "ffn_up.weight", (h, 2 * ff), i), Tensor(p + "ffn_down.weight", (ff, h), i)]
-        out = [Tensor(p + "ffn_up.weight", (h, ff), i), Tensor(p + "ffn_down.weight", (ff, h), i)]
-        if a.ffn_gated:
-            out.insert(0, Tensor(p + "ffn_gate.weight", (h, ff), i))
-        return out
+        return _dense_ffn(p, h, ff, a.ffn_gated, i)
     moe = a.moe
     assert moe is not None
     e, ff = moe.experts, moe.expert_ff
-    out = [
-        Tensor(p + "ffn_gate_inp.weight", (h, e), i),
-        Tensor(p + "ffn_gate_exps.weight", (h, ff, e), i),
-        Tensor(p + "ffn_up_exps.weight", (h, ff, e), i),
-        Tensor(p + "ffn_down_exps.weight", (ff, h, e), i),
+    width = moe.latent or h  # the width routed experts work in
+    # Gemma 4's MoE layers keep a dense FFN beside the experts (its per-layer width).
+    out = _dense_ffn(p, h, a.layer_ff[i], a.ffn_gated, i) if a.layer_ff else []
+    out.append(Tensor(p + "ffn_gate_inp.weight", (h, e), i))
+    if moe.latent:
+        out += [
+            Tensor(p + "ffn_latent_down.weight", (h, moe.latent), i),
+            Tensor(p + "ffn_latent_up.weight", (moe.latent, h), i),
+        ]
+    if moe.gated:
+        out.append(Tensor(p + "ffn_gate_exps.weight", (width, ff, e), i))
+    out += [
+        Tensor(p + "ffn_up_exps.weight", (width, ff, e), i),
+        Tensor(p + "ffn_down_exps.weight", (ff, width, e), i),
     ]
     if moe.router_bias:
         out.append(Tensor(p + "exp_probs_b.bias", (e,), i))
@@ -204,10 +251,50 @@ def _ffn(a: Architecture, i: int) -> list[Tensor]:
         s = moe.shared_ff
         if a.arch in _GATED_SHARED_EXPERT:
             out.append(Tensor(p + "ffn_gate_inp_shexp.weight", (h,), i))
+        if moe.gated:
+            out.append(Tensor(p + "ffn_gate_shexp.weight", (h, s), i))
         out += [
-            Tensor(p + "ffn_gate_shexp.weight", (h, s), i),
             Tensor(p + "ffn_up_shexp.weight", (h, s), i),
             Tensor(p + "ffn_down_shexp.weight", (s, h), i),
+        ]
+    return out
+
+
+def _dense_ffn(p: str, h: int, ff: int, gated: bool, i: int) -> list[Tensor]:
+    if ff == 0:
+        return []
+    out = [Tensor(p + "ffn_up.weight", (h, ff), i), Tensor(p + "ffn_down.weight", (ff, h), i)]
+    if gated:
+        out.insert(0, Tensor(p + "ffn_gate.weight", (h, ff), i))
+    return out
+
+
+def _per_layer_input(a: Architecture, i: int) -> list[Tensor]:
+    """Gemma 3n/4's per-layer embedding gate and projection, and Gemma 3n's AltUp and LAuReL."""
+    p = f"blk.{i}."
+    h, w = a.hidden, a.per_layer_input
+    out: list[Tensor] = []
+    if w:
+        out += [
+            Tensor(p + "inp_gate.weight", (h, w), i),
+            Tensor(p + "proj.weight", (w, h), i),
+            Tensor(p + "post_norm.weight", (h,), i),
+        ]
+    if a.altup:
+        n = a.altup
+        out += [
+            Tensor(p + "altup_correct_coef.weight", (n, n), i),
+            Tensor(p + "altup_correct_scale.weight", (h,), i),
+            Tensor(p + "altup_predict_coef.weight", (n, n * n), i),
+            Tensor(p + "altup_router.weight", (h, n), i),
+            Tensor(p + "altup_router_norm.weight", (h,), i),
+        ]
+    if a.laurel_rank:
+        r = a.laurel_rank
+        out += [
+            Tensor(p + "laurel_l.weight", (h, r), i),
+            Tensor(p + "laurel_r.weight", (r, h), i),
+            Tensor(p + "laurel_post_norm.weight", (h,), i),
         ]
     return out
 
@@ -239,18 +326,26 @@ def kv_mtp_layers(a: Architecture) -> int:
 def _block(a: Architecture, i: int, kind: str, ffn_of: int) -> list[Tensor]:
     p = f"blk.{i}."
     h = a.hidden
-    out = [Tensor(p + "attn_norm.weight", (h,), i)]
+    # Nemotron-H layers hold a mixer or an FFN under one norm; a DeciLM layer without attention has
+    # no attention norm.
+    single_norm = not a.ffn_on_mixer_layers
     mixer = _MIXERS.get(kind)
+    out = [Tensor(p + "attn_norm.weight", (h,), i)] if mixer is not None or single_norm else []
     if mixer is not None:
         out += mixer(a, i)
-    if a.post_norms:
-        out.append(Tensor(p + "post_attention_norm.weight", (h,), i))
+        if a.mamba_beside_attention and kind in (FULL, SLIDING):
+            out += _mamba(a, i)  # Falcon-H1: attention and Mamba side by side
+        if a.post_norms:
+            out.append(Tensor(p + "post_attention_norm.weight", (h,), i))
     ffn = [Tensor(t.name.replace(f"blk.{ffn_of}.", p), t.shape, i) for t in _ffn(a, ffn_of)]
     if ffn:
-        out.append(Tensor(p + "ffn_norm.weight", (h,), i))
+        if not single_norm:
+            out.append(Tensor(p + "ffn_norm.weight", (h,), i))
         out += ffn
         if a.post_norms:
             out.append(Tensor(p + "post_ffw_norm.weight", (h,), i))
+    if i < a.layers:
+        out += _per_layer_input(a, i)
     return out
 
 
@@ -276,6 +371,19 @@ def gguf_tensors(a: Architecture) -> list[Tensor]:
     """Every tensor of the text model's GGUF file (globals, then layer by layer, then kept MTP blocks)."""
     h = a.hidden
     out = [Tensor("token_embd.weight", (h, a.vocab))]
+    if a.altup:
+        out += [
+            Tensor("altup_proj.weight", (h, h, a.altup - 1)),
+            Tensor("altup_unembd_proj.weight", (h, h, a.altup - 1)),
+        ]
+    if a.per_layer_input:
+        w = a.per_layer_input * a.layers
+        out += [
+            # Looked up one row per token, like token_embd (llama.cpp keeps it with the input layer).
+            Tensor("per_layer_token_embd.weight", (w, a.per_layer_vocab or a.vocab)),
+            Tensor("per_layer_model_proj.weight", (h, w)),
+            Tensor("per_layer_proj_norm.weight", (a.per_layer_input,)),
+        ]
     for i, kind in enumerate(a.layer_kinds):
         out += _block(a, i, kind, i)
     for i in range(a.layers, gguf_layers(a)):
@@ -299,15 +407,28 @@ def parameter_count(a: Architecture) -> int:
 def checkpoint_parameter_count(a: Architecture) -> int:
     """Parameters in the published checkpoint: what runtimes load plus multi-token-prediction layers.
 
-    An MTP layer is one more decoder layer (like the last one) plus a projection of
-    the concatenated hidden states (2·hidden → hidden) and two norms; DeepSeek V3's
-    also carries its own copy of the embedding and output head.
+    An MTP layer is one more decoder layer (like the last one; or, for hybrids that name
+    them, one block of each kind in `mtp_blocks`, as Nemotron 3's attention + MoE) plus a
+    projection of the concatenated hidden states (2·hidden → hidden) and two norms;
+    DeepSeek V3's and GLM-4.7's also carry their own copy of the embedding and output head.
     """
     if not a.mtp_layers:
         return parameter_count(a)
-    last = a.layers - 1
-    layer = sum(t.elements for t in gguf_tensors(a) if t.layer == last)
+    tensors = gguf_tensors(a)
+    if a.mtp_blocks:
+        blocks = [_first_layer(a, kind) for kind in a.mtp_blocks]
+    else:
+        blocks = [a.layers - 1]
+    layer = sum(t.elements for t in tensors if t.layer in blocks)
     per_mtp = layer + 2 * a.hidden * a.hidden + 3 * a.hidden
     if a.mtp_copies_embeddings:
         per_mtp += 2 * a.vocab * a.hidden
     return parameter_count(a) + a.mtp_layers * per_mtp
+
+
+def _first_layer(a: Architecture, kind: str) -> int:
+    """The first layer of `kind`; for MLP layers of an MoE model, the first routed one."""
+    for i, k in enumerate(a.layer_kinds):
+        if k == kind and (kind != MLP_ONLY or not a.is_moe or a.is_moe_layer(i)):
+            return i
+    raise ValueError(f"no {kind} layer")

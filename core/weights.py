@@ -35,7 +35,7 @@ class WeightsBreakdown:
     header_bytes: int
     by_type: tuple[tuple[str, int], ...]  # GGML type (or format) -> bytes, largest first
     expert_bytes: int  # bytes of routed-expert tensors (MoE); 0 for dense models
-    embedding_bytes: int  # token_embd when it is not also the output matrix (one row read per token)
+    embedding_bytes: int  # lookup tables (token_embd when it is not also the output matrix, per-layer embeddings)
     extra_bytes: int = 0  # parts not modelled tensor by tensor (e.g. a vision tower), at 16 bits
     unloaded_bytes: int = 0  # tensors in the file that llama.cpp skips at load (MTP/NextN blocks)
 
@@ -88,7 +88,9 @@ def _breakdown(
         elif "_exps." in t.name:
             experts += size
         elif t.name == "token_embd.weight" and not a.tied_embeddings:
-            embedding = size
+            embedding += size
+        elif t.name == "per_layer_token_embd.weight":
+            embedding += size  # Gemma 3n/4's per-layer embeddings: one row read per token
     ordered = tuple(sorted(by_type.items(), key=lambda kv: -kv[1]))
     total = sum(s for _, _, s in items)
     return WeightsBreakdown(total, header, ordered, experts, embedding, extra_bytes, unloaded)
@@ -108,7 +110,8 @@ def _is_linear(t: Tensor) -> bool:
         and "_norm" not in t.name
         and "ffn_gate_inp" not in t.name
         and "conv" not in t.name
-        and t.name not in ("token_embd.weight", "output.weight")
+        and not t.name.endswith("token_embd.weight")  # lookup tables stay at 16 bits
+        and t.name != "output.weight"
     )
 
 

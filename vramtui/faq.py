@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from vramtui.answers import Answer, QuantRow, Resolved, TargetRow
-from vramtui.core.arch import Architecture
+from vramtui.core.arch import FULL, SLIDING, Architecture
 from vramtui.core.estimate import (
     FITS,
     NO,
@@ -27,7 +27,7 @@ from vramtui.core.estimate import (
     memory,
 )
 from vramtui.core.hardware import APPLE, APPLE_OS_RESERVE, APPLE_SMALL_RAM_LIMIT, Hardware
-from vramtui.core.kv import CELL_PAD
+from vramtui.core.kv import CELL_PAD, KvBreakdown
 from vramtui.core.launch import LLAMA_CPP, OLLAMA, SGLANG, VLLM, Launch, LaunchCommand
 from vramtui.core.overhead import ACT_BYTES, MASK_BYTES
 from vramtui.core.quantization import LOW_QUALITY
@@ -296,32 +296,61 @@ def memory_formula(c: _Ctx) -> tuple[Term, ...]:
 def kv_formula(c: _Ctx) -> list[Term]:
     """KV cache = tokens × layers × (K + V width) × bytes per value × sequences, with the core's terms."""
     a, kv = c.a, c.row.memory.kv
-    if a.mla is not None:
-        width_text = f"= {a.mla.kv_lora_rank} latent + {a.mla.qk_rope_head_dim} rope = {kv.width:,} (MLA)"
-    else:
-        width_text = f"= 2 × {a.kv_heads} KV heads × {a.head_dim} head dim = {kv.width:,}"
     lines: list[Term] = [("KV cache", "= cells × layers × K+V width × bytes per value × sequences")]
     if kv.full_layers + kv.sliding_layers == 0:
         lines.append(("", "(no attention layers: no per-token cache)"))
     else:
-        token_terms = [f"{kv.cells:,} × {kv.full_layers} layers"] if kv.full_layers else []
+        uniform = kv.sliding_width == kv.width and not kv.indexer_layers
+        terms = []
+        if kv.full_layers:
+            terms.append(f"{kv.cells:,} × {kv.full_layers} layers" + ("" if uniform else f" × {kv.width:,}"))
+        if kv.indexer_layers:
+            terms.append(f"{kv.cells:,} × {kv.indexer_layers} index keys × {kv.indexer_width:,}")
         if kv.sliding_layers:
-            token_terms.append(f"{kv.window_cells:,} × {kv.sliding_layers} sliding layers")
-        tok = " + ".join(token_terms)
-        if len(token_terms) > 1:
+            terms.append(f"{kv.window_cells:,} × {kv.sliding_layers} sliding layers"
+                         + ("" if uniform else f" × {kv.sliding_width:,}"))
+        tok = " + ".join(terms)
+        if len(terms) > 1:
             tok = f"({tok})"
-        lines.append(("", f"= {tok} × {kv.width:,} × {bytes_per_element(c.s.kv_type)} × {kv.sequences}"
+        width = f" × {kv.width:,}" if uniform else ""
+        lines.append(("", f"= {tok}{width} × {bytes_per_element(c.s.kv_type)} × {kv.sequences}"
                           f" = {kv.attention_bytes / GIB:.2f} GiB"))
-        lines.append(("K+V width", width_text))
+        lines.append(("K+V width", _width_text(a, kv)))
         cells_text = f"{kv.context:,} tokens rounded up to {CELL_PAD} = {kv.cells:,}"
         if kv.sliding_layers:
             cells_text += (f"; a sliding layer keeps its window {kv.window:,} + a {kv.ubatch}-token micro-batch,"
                            f" rounded up to {CELL_PAD} = {kv.window_cells:,}")
         lines.append(("Cells", cells_text + " (llama.cpp's allocation)"))
+    if kv.shared_layers:
+        lines.append(("", f"({kv.shared_layers} more layers reuse an earlier layer's cache: nothing of their own)"))
     if kv.state_bytes:
         lines.append(("", f"+ fixed recurrent state: {kv.state_layers} layers × {kv.sequences} = "
                           f"{kv.state_bytes / GIB:.2f} GiB"))
     return lines
+
+
+def _width_text(a: Architecture, kv: KvBreakdown) -> str:
+    """How the per-token widths come from the config: MLA latent, K+V per kind, index key."""
+    if a.mla is not None:
+        text = f"= {a.mla.kv_lora_rank} latent + {a.mla.qk_rope_head_dim} rope = {kv.width:,} (MLA)"
+    else:
+        parts = []
+        for kind, label, width, layers in ((FULL, "full", kv.width, kv.full_layers),
+                                           (SLIDING, "sliding", kv.sliding_width, kv.sliding_layers)):
+            if not layers:
+                continue
+            s = a.attn_shape(kind)
+            if s.head_dim == s.v_head_dim:
+                part = f"2 × {s.kv_heads} KV heads × {s.head_dim} head dim = {width:,}"
+            else:
+                part = f"{s.kv_heads} KV heads × ({s.head_dim} K + {s.v_head_dim} V) = {width:,}"
+            parts.append(part + (f" ({label})" if kv.sliding_width != kv.width else ""))
+            if kv.sliding_width == kv.width:
+                break
+        text = "= " + "; ".join(parts)
+    if kv.indexer_layers:
+        text += f"; index key {kv.indexer_width:,} on {kv.indexer_layers} layers (sparse-attention indexer)"
+    return text
 
 
 def overhead_formula(c: _Ctx) -> Term:
