@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from vramtui.core.arch import Architecture
+from vramtui.core.errors import Unsupported
 from vramtui.core.gguf_file import GgufFile
 from vramtui.core.hardware import APPLE, CPU, GPU, MULTI_GPU, UNIFIED, Hardware
 from vramtui.core.hf_config import architecture_from_config
@@ -51,7 +52,7 @@ class ModelEntry(_Entry):
     family: str
     params: int
     source: str
-    config: dict[str, Any]
+    config: dict[str, Any] = field(default_factory=dict)
     params_exact: bool = False
     release_date: dt.date | None = None
     license: str = ""
@@ -61,13 +62,23 @@ class ModelEntry(_Entry):
     downloads: int | None = None
     likes: int | None = None
     vision_params: int = 0
+    mtp_layers: int | None = None  # the checkpoint's MTP layers where the config says otherwise
+    unsupported: str = ""  # what vramtui lacks to size this model ("" when it can)
     quants: tuple[str, ...] = ()
     gguf_file: GgufFile | None = None  # a model read from a .gguf header: its own quant's weights are exact
 
     @cached_property
     def architecture(self) -> Architecture:
+        """The model's shape; Unsupported (one line, exit 2) for a model vramtui cannot size yet."""
+        if self.unsupported:
+            raise Unsupported(self.name, self.unsupported)
         a = architecture_from_config(self.config)
-        return dataclasses.replace(a, extra_params=self.vision_params) if self.vision_params else a
+        overrides: dict[str, Any] = {}
+        if self.vision_params:
+            overrides["extra_params"] = self.vision_params
+        if self.mtp_layers is not None:
+            overrides["mtp_layers"] = self.mtp_layers
+        return dataclasses.replace(a, **overrides) if overrides else a
 
     @property
     def architecture_name(self) -> str:
@@ -76,7 +87,8 @@ class ModelEntry(_Entry):
 
     @property
     def context_length(self) -> int:
-        return self.architecture.context
+        """The model's longest context (0 for a model vramtui cannot size yet)."""
+        return 0 if self.unsupported else self.architecture.context
 
     @property
     def file_quant(self) -> str | None:

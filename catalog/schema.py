@@ -47,11 +47,23 @@ class ModelSchema(_Entry):
     downloads: int | None = Field(default=None, ge=0)
     likes: int | None = Field(default=None, ge=0)
     vision_params: int = Field(default=0, ge=0)
+    # MTP layers the checkpoint holds where its config says otherwise (Qwen3-Coder-Next ships
+    # none although Qwen3-Next's config implies one; MiniMax M3 declares one and ships none).
+    mtp_layers: int | None = Field(default=None, ge=0, le=16)
+    # What vramtui lacks to size this model (e.g. DeepSeek V4's compressed attention): listed
+    # and searchable, but `estimate` says so instead of printing a number.
+    unsupported: str = Field(default="", max_length=300)
     quants: list[str] = []
-    config: dict[str, Any]
+    config: dict[str, Any] = {}
 
     @model_validator(mode="after")
     def _config_describes_a_model(self) -> ModelSchema:
+        if self.unsupported:
+            if not self.unsupported.strip():
+                raise ValueError("unsupported must say what is missing")
+            return self  # its config (if any) is kept as data; the core does not read it
+        if not self.config:
+            raise ValueError("config is required unless the entry says what is unsupported")
         try:
             architecture_from_config(self.config)
         except ConfigError as e:

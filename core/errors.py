@@ -48,6 +48,14 @@ class ConfigError(VramtuiError):
         self.problem = problem
 
 
+class Unsupported(VramtuiError):
+    """A catalog model whose architecture vramtui cannot size yet: says what is missing."""
+
+    def __init__(self, name: str, missing: str) -> None:
+        super().__init__(f"vramtui cannot size {name} yet: {missing}")
+        self.name, self.missing = name, missing
+
+
 class CatalogError(VramtuiError):
     """A catalog file that cannot be used: names the file, entry and field."""
 

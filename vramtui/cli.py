@@ -401,7 +401,11 @@ def render_list(table: str, entries: list[Any]) -> None:
         for col in ("id", "Name", "Params", "Context", "Publisher"):
             t.add_column(col, justify="right" if col in ("Params", "Context") else "left")
         for m in entries:
-            t.add_row(m.id, m.name, params(m.params, 1), f"{m.context_length:,}", m.publisher)
+            if m.unsupported:  # listed so a search finds it, with what vramtui lacks to size it
+                name = f"{m.name} [dim](cannot size yet: {m.unsupported})[/]"
+                t.add_row(m.id, name, params(m.params, 1), "—", m.publisher)
+            else:
+                t.add_row(m.id, m.name, params(m.params, 1), f"{m.context_length:,}", m.publisher)
     else:
         for col in ("id", "Name", "Memory", "GB/s", "Year"):
             t.add_column(col, justify="right" if col in ("Memory", "GB/s", "Year") else "left")

@@ -115,6 +115,8 @@ def test_every_models_shapes_add_up_to_its_parameter_count(catalog) -> None:
     """
     bad = []
     for m in catalog.models.values():
+        if m.unsupported:
+            continue  # listed with what vramtui lacks to size it (tested in test_unsupported_models)
         a = m.architecture
         computed = checkpoint_parameter_count(a)
         candidates = [computed] + ([computed + a.vocab * a.hidden] if a.tied_embeddings else [])

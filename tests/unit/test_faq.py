@@ -67,13 +67,17 @@ def test_overhead_formula_evaluates_to_the_cores_overhead(res) -> None:
 
 
 def test_kv_formula_terms_reproduce_the_core_for_every_model(catalog) -> None:
-    """cells × layers × width × bytes × sequences, as shown, equals the core's KV bytes (all attention kinds)."""
+    """cells × layers × width × bytes × sequences, as shown, equals the core's KV bytes (all attention
+    kinds: full and sliding layers of different widths, sparse-attention index keys)."""
     for model in catalog.models.values():
+        if model.unsupported:
+            continue
         a = model.architecture
         for context, kv_type, sequences in ((8192, "f16", 1), (a.context, "q8_0", 3)):
             kv = kv_cache(a, context, kv_type, sequences)
-            tokens_held = kv.cells * kv.full_layers + kv.window_cells * kv.sliding_layers
-            shown = int(tokens_held * kv.width * kv.sequences * kv.bytes_per_element)
+            elements = (kv.cells * (kv.full_layers * kv.width + kv.indexer_layers * kv.indexer_width)
+                        + kv.window_cells * kv.sliding_layers * kv.sliding_width)
+            shown = int(elements * kv.sequences * kv.bytes_per_element)
             assert shown == kv.attention_bytes, model.id
     ans, faq = faq_for(Resolved(catalog), context=4096)
     kv = ans.quant_row.memory.kv
@@ -232,8 +236,12 @@ def test_every_kind_of_model_gets_answers_without_error(catalog, res) -> None:
     """One model of each architecture shape, with no target and with a rotating target (GPU, Mac, system)."""
     kinds = {}
     for m in catalog.models.values():
+        if m.unsupported:
+            continue
         a = m.architecture
-        kinds.setdefault((a.arch, a.mla is not None, a.moe is not None, frozenset(a.layer_kinds)), m.id)
+        shape = (a.arch, a.mla is not None, a.moe is not None, frozenset(a.layer_kinds), a.indexer is not None,
+                 a.kv_shared_layers > 0, a.full_attn is not None, a.mamba_beside_attention, bool(a.layer_ff))
+        kinds.setdefault(shape, m.id)
     devices = list(catalog.devices)
     targets = [None, *list(catalog.gpus)[:1], *devices[:1], *devices[-1:]]
     for i, model_id in enumerate(kinds.values()):

@@ -166,6 +166,9 @@ class MainScreen(Screen):
         except (KeyError, ValueError) as e:  # a selection the catalog cannot answer: say so, keep the last answer
             self.notify(f"Cannot compute that selection: {e}", severity="error")
             return
+        except VramtuiError as e:  # e.g. a catalog model vramtui cannot size yet: its own one-line reason
+            self.notify(str(e), severity="error", timeout=10)
+            return
         if not self._faq_pending:
             self._faq_pending = True
             self.call_after_refresh(self._update_faq)
