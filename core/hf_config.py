@@ -141,11 +141,15 @@ def _per_layer(c: Mapping[str, Any], key: str, n: int) -> list[int] | None:
     return v
 
 
+# Keys that some configs give per layer (Hunyuan-A13B's release config); elsewhere a list is an error.
+_PER_LAYER_LISTS = {"moe_topk", "moe_intermediate_size", "num_shared_expert"}
+
+
 def _uniform(c: Mapping[str, Any], *keys: str, default: int | None = None, hi: int = fields.MAX_DIM) -> int:
     """A whole number that configs give either once or per layer (Hunyuan's moe_topk list):
     a list must hold one value (zeros, layers without experts, aside)."""
     for k in keys:
-        if isinstance(c.get(k), list):
+        if isinstance(c.get(k), list) and k in _PER_LAYER_LISTS:
             values = {x for x in _ints(c, k, hi=hi) or [] if x}
             if len(values) != 1:
                 raise ConfigError(k, "varies from layer to layer, which vramtui does not model")
@@ -184,10 +188,13 @@ def _deci_ff(block: Mapping[str, Any], hidden: int) -> int:
         return 0
     if _bool(ffn, "replace_with_linear"):
         raise ConfigError("block_configs", "replaces an FFN by a linear layer, not modelled")
-    if ffn.get("ffn_mult") is None or isinstance(ffn["ffn_mult"], bool) or not isinstance(ffn["ffn_mult"], (int, float)) \
-            or not ffn["ffn_mult"] > 0:
+    try:
+        mult = _real(ffn, "ffn_mult", 0.0, hi=1024.0)
+    except ConfigError as e:
+        raise ConfigError("block_configs", f"has an ffn_mult that {e.problem}") from None
+    if mult <= 0:
         raise ConfigError("block_configs", "has an FFN without a positive ffn_mult")
-    ff = int(2 * _real(ffn, "ffn_mult", 1.0, hi=1024.0) * hidden / 3)
+    ff = int(2 * mult * hidden / 3)
     return -(-ff // 256) * 256
 
 
@@ -292,7 +299,7 @@ def _moe(c: dict[str, Any], mt: str, n: int) -> tuple[Moe | None, tuple[bool, ..
     )
     if active == 0:
         raise ConfigError("num_experts_per_tok", "must be at least 1, not 0")
-    inter = 0 if isinstance(c.get("intermediate_size"), list) else _int(c, "intermediate_size", default=0)
+    inter = _int(c, "intermediate_size", default=0)
     expert_ff = _uniform(c, "moe_intermediate_size", "expert_intermediate_size", default=inter)
     if expert_ff == 0:
         raise ConfigError("moe_intermediate_size")
@@ -403,12 +410,17 @@ def _all_or_none(c: Mapping[str, Any], keys: tuple[str, ...], what: str) -> bool
     return bool(present)
 
 
-def _check_attention(heads: int, kv_heads: int, hidden: int, head_dim: int, explicit_head_dim: bool) -> None:
-    """Attention layers need heads, KV heads that group them evenly, and a head size."""
+def _check_attention(
+    heads: int, kv_heads: int, hidden: int, head_dim: int, explicit_head_dim: bool, mla: bool = False
+) -> None:
+    """Attention layers need heads, KV heads that group them evenly, and a head size (MLA heads take
+    theirs from the MLA keys: hidden need not split into them, as in GLM-4.7-Flash)."""
     if heads == 0:
         raise ConfigError("num_attention_heads")
     if not 1 <= kv_heads <= heads or heads % kv_heads:
         raise ConfigError("num_key_value_heads", f"({kv_heads}) must divide num_attention_heads ({heads})")
+    if mla:
+        return
     if explicit_head_dim and head_dim == 0:
         raise ConfigError("head_dim", "must be at least 1, not 0")
     if not explicit_head_dim and hidden % heads:
@@ -454,8 +466,11 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
     blocks = _deci_blocks(c, n)
     if blocks is not None:
         kv_heads = _deci_kv_heads(blocks, heads)
+    # v_head_dim alone is not MLA (MiMo-V2 sets it for its plain attention); any other MLA key is.
+    mla_keys = any(c.get(k) not in (None, 0) for k in _MLA_KEYS[:3]) and _all_or_none(
+        c, _MLA_KEYS, "multi-head latent attention")
     if any(k in (FULL, SLIDING) for k in kinds):
-        _check_attention(heads, kv_heads, hidden, head_dim, explicit_head_dim)
+        _check_attention(heads, kv_heads, hidden, head_dim, explicit_head_dim, mla=mla_keys)
     if not explicit_head_dim and heads:
         head_dim = hidden // heads
     vocab = _pos(c, "vocab_size", "padded_vocab_size", hi=MAX_VOCAB)
@@ -464,7 +479,8 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
         "model_max_length", "n_ctx", hi=MAX_CONTEXT,
     )
     layer_ff: tuple[int, ...] = ()
-    ff_list = _per_layer(c, "intermediate_size", n) if isinstance(c.get("intermediate_size"), list) else None
+    per_layer_ff = mt.startswith("gemma3n") and isinstance(c.get("intermediate_size"), list)
+    ff_list = _per_layer(c, "intermediate_size", n) if per_layer_ff else None
     if ff_list is not None:  # Gemma 3n: one FFN width per layer
         layer_ff = tuple(ff_list)
         intermediate = max(layer_ff)
@@ -488,7 +504,7 @@ def architecture_from_config(cfg: Mapping[str, Any]) -> Architecture:
             raise ConfigError("sliding_window")
 
     mla = None
-    if _all_or_none(c, _MLA_KEYS, "multi-head latent attention"):
+    if mla_keys:
         mla = Mla(
             kv_lora_rank=_pos(c, "kv_lora_rank"),
             qk_rope_head_dim=_pos(c, "qk_rope_head_dim", hi=MAX_HEAD_DIM),

@@ -59,7 +59,8 @@ def test_decilm_blocks_give_each_layer_its_ffn_and_attention() -> None:
     ([block(2.0), {"attention": {"replace_with_linear": True}, "ffn": {"ffn_mult": 1.0}}, block(2.0)],
      "replaces attention by a linear layer"),
     ([block(2.0), block(2.0)], "one object per layer"),
-    ([block(2.0), block(2.0), block(-1.0)], "positive ffn_mult"),
+    ([block(2.0), block(2.0), block(-1.0)], "ffn_mult that must be between 0 and 1024, not -1.0"),
+    ([block(2.0), block(2.0), {"attention": {"no_op": True}, "ffn": {"no_op": False}}], "positive ffn_mult"),
 ])
 def test_decilm_blocks_vramtui_cannot_model_are_refused(blocks, message) -> None:
     with pytest.raises(ConfigError, match=message):
@@ -100,7 +101,7 @@ def test_kv_sharing_must_leave_a_layer_with_its_own_cache() -> None:
     cfg = dict(model_type="gemma3n_text", hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
                head_dim=32, vocab_size=100, max_position_embeddings=512, intermediate_size=[128, 128],
                num_kv_shared_layers=2, layer_types=["sliding_attention", "full_attention"], sliding_window=16)
-    with pytest.raises(ConfigError, match="num_kv_shared_layers must be below"):
+    with pytest.raises(ConfigError, match="num_kv_shared_layers must be between 0 and 1, not 2"):
         architecture_from_config(cfg)
     a = architecture_from_config(dict(cfg, num_kv_shared_layers=1, hidden_size_per_layer_input=8,
                                       vocab_size_per_layer_input=50, altup_num_inputs=4, laurel_rank=4))
