@@ -164,8 +164,8 @@ def fit_list(
     rows = []
     considered = short = 0
     for m in (cat.models.values() if models is None else models):
-        if not only.admits(m):
-            continue
+        if m.unsupported or not only.admits(m):
+            continue  # a model vramtui cannot size yet fits nowhere it can say
         considered += 1
         a = m.architecture
         if context is not None and context > a.context:

@@ -457,3 +457,23 @@ async def test_mashing_keys_never_breaks_the_app() -> None:
             await pilot.press("escape")
             await pilot.pause()
         assert main(app).answer is not None and app.return_code is None
+
+
+async def test_choosing_a_model_vramtui_cannot_size_says_why_and_keeps_the_answer(catalog) -> None:
+    unsized = catalog.models["deepseek-v4-flash"]
+    app = VramApp(catalog)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        before = main(app).answer
+        assert before is not None
+        await pilot.press("slash")
+        await pilot.press(*"deepseek v4 flash")
+        results = app.screen.query_one("#model-results", OptionList)
+        assert results.highlighted_option is not None and results.highlighted_option.id == unsized.id
+        await pilot.press("enter")
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+        assert f"vramtui cannot size {unsized.name} yet: {unsized.unsupported}" in shown
+        after = main(app).answer
+        assert main(app).model_id == before.model.id and after is not None and after.model is before.model
+        assert after.quant_row.memory.total_bytes == before.quant_row.memory.total_bytes

@@ -168,6 +168,8 @@ class MainScreen(Screen):
             return
         except VramtuiError as e:  # e.g. a catalog model vramtui cannot size yet: its own one-line reason
             self.notify(str(e), severity="error", timeout=10)
+            if self.answer is not None and self.model_id != self.answer.model.id:
+                self.model_id = self.answer.model.id  # the selection goes back to what is shown
             return
         if not self._faq_pending:
             self._faq_pending = True
