@@ -88,7 +88,8 @@ _ROUTER_BIAS = {
 # do too but GLM-4.5-Air's do not, and no config key tells them apart: glm4_moe counts none (-0.4 %).
 _MTP_COPIES_EMBEDDINGS = {"deepseek_v3", "kimi_k2", "glm4_moe_lite"}
 # SentencePiece vocabularies carry scores and no merges in GGUF.
-_SPM = {"gemma", "gemma2", "gemma3", "gemma3_text", "gemma3n", "gemma3n_text", "gemma4", "gemma4_text"}  # (and any vocab <= 32,768)
+# (and any vocab <= 32,768)
+_SPM = {"gemma", "gemma2", "gemma3", "gemma3_text", "gemma3n", "gemma3n_text", "gemma4", "gemma4_text"}
 
 
 # transformers' Gemma3TextConfig defaults: Gemma 3 configs on the Hub omit the keys that equal them.

@@ -106,7 +106,8 @@ def test_hybrid_linear_attention_counts_only_full_layers_and_fixed_state() -> No
 
 
 # ------------------------------------------------ architectures of 2025-2026, from their catalog configs
-# Each: the config's keys, the layers that keep a cache, the elements per token, then exact bytes.
+# Each: the config's keys, the layers that keep a cache, the elements per token, then exact bytes
+# over llama.cpp's cells (contexts rounded up to 256; a sliding layer keeps window + 512, rounded up).
 
 
 def kv_of(catalog, model_id, context, kv_type="f16", sequences=1):
@@ -117,10 +118,10 @@ def test_gemma4_global_layers_are_wider_and_share_kv_heads(catalog) -> None:
     # gemma-4-31B: 60 layers, layer_types 5 sliding then 1 full -> 10 full, 50 sliding (window 1024).
     # Sliding: 16 KV heads × head_dim 256, K and V -> 8,192 elements. Full: attention_k_eq_v, so
     # num_global_key_value_heads 4 × global_head_dim 512; V (from K's projection, normed, unroped) is
-    # still cached -> 2 × 4 × 512 = 4,096 elements.
+    # still cached -> 2 × 4 × 512 = 4,096 elements. Sliding cells: 1024 + 512 = 1,536.
     kv = kv_of(catalog, "gemma-4-31b-it", 32768)
     assert (kv.full_layers, kv.width, kv.sliding_layers, kv.sliding_width) == (10, 4096, 50, 8192)
-    assert kv.total == (10 * 4096 * 32768 + 50 * 8192 * 1024) * 2 == 3_523_215_360
+    assert kv.total == (10 * 4096 * 32768 + 50 * 8192 * 1536) * 2 == 3_942_645_760
     # the global layers have no v_proj: k only
     names = {t.name for t in gguf_tensors(catalog.models["gemma-4-31b-it"].architecture) if t.layer == 5}
     assert "blk.5.attn_k.weight" in names and "blk.5.attn_v.weight" not in names
@@ -129,19 +130,20 @@ def test_gemma4_global_layers_are_wider_and_share_kv_heads(catalog) -> None:
 def test_gemma4_kv_sharing_layers_keep_no_cache(catalog) -> None:
     # gemma-4-E2B: 35 layers, num_kv_shared_layers 20 -> only layers 0-14 cache: full at 4, 9, 14.
     # Sliding 1 KV head × 256 × 2 = 512; full (global_head_dim 512, no k_eq_v) 1 × 512 × 2 = 1,024.
+    # Sliding cells: window 512 + 512 = 1,024.
     kv = kv_of(catalog, "gemma-4-e2b-it", 8192)
     assert (kv.full_layers, kv.sliding_layers, kv.shared_layers) == (3, 12, 20)
-    assert kv.total == (3 * 1024 * 8192 + 12 * 512 * 512) * 2 == 56_623_104
-    # one token's cache, the layers spelled out: 3 × 1,024 + 12 × 512 elements, f16
-    assert kv_of(catalog, "gemma-4-e2b-it", 1).total == (3 * 1024 + 12 * 512) * 2 == 18_432
+    assert kv.total == (3 * 1024 * 8192 + 12 * 512 * 1024) * 2 == 62_914_560
+    # per cell, the layers spelled out: 3 × 1,024 + 12 × 512 elements, f16 (256 cells for one token)
+    assert kv_of(catalog, "gemma-4-e2b-it", 1).total == 256 * (3 * 1024 + 12 * 512) * 2 == 4_718_592
 
 
 def test_gemma3n_per_layer_embeddings_and_kv_sharing(catalog) -> None:
     # gemma-3n-E4B: 35 layers, num_kv_shared_layers 15 -> layers 0-19 cache: every 5th full -> 4 full,
-    # 16 sliding (window 512); 2 KV heads × 256 × 2 = 1,024 elements each.
+    # 16 sliding (window 512 -> 1,024 cells); 2 KV heads × 256 × 2 = 1,024 elements each.
     kv = kv_of(catalog, "gemma-3n-e4b-it", 8192)
     assert (kv.full_layers, kv.sliding_layers, kv.shared_layers) == (4, 16, 15)
-    assert kv.total == (4 * 8192 + 16 * 512) * 1024 * 2 == 83_886_080
+    assert kv.total == (4 * 8192 + 16 * 1024) * 1024 * 2 == 100_663_296
     a = catalog.models["gemma-3n-e4b-it"].architecture
     table = next(t for t in gguf_tensors(a) if t.name == "per_layer_token_embd.weight")
     assert table.shape == (35 * 256, 262144)  # hidden_size_per_layer_input × layers, per-layer vocab
@@ -150,29 +152,29 @@ def test_gemma3n_per_layer_embeddings_and_kv_sharing(catalog) -> None:
 def test_dsa_indexer_caches_one_key_per_token_beside_the_mla_latent(catalog) -> None:
     # DeepSeek V3.2: 61 layers of MLA (512 + 64) and an index key of index_head_dim 128 in each
     # (llama.cpp's DSA cache: K only) -> 61 × (576 + 128) × 2 B = 85,888 bytes per token.
-    kv = kv_of(catalog, "deepseek-v3.2", 1)
+    kv = kv_of(catalog, "deepseek-v3.2", 256)
     assert (kv.width, kv.indexer_layers, kv.indexer_width) == (576, 61, 128)
-    assert kv.total == 61 * (576 + 128) * 2 == 85_888
+    assert kv.total == 256 * 61 * (576 + 128) * 2 == 256 * 85_888
     # GLM-5.2: indexer_types "full" on 21 of its 78 layers ("shared" layers reuse the top-k, no key)
-    kv = kv_of(catalog, "glm-5.2", 1)
+    kv = kv_of(catalog, "glm-5.2", 256)
     assert (kv.full_layers, kv.indexer_layers) == (78, 21)
-    assert kv.total == (78 * 576 + 21 * 128) * 2 == 95_232
+    assert kv.total == 256 * (78 * 576 + 21 * 128) * 2 == 256 * 95_232
 
 
 def test_minimax_m3_block_index_cache(catalog) -> None:
     # MiniMax M3: 60 GQA layers of 4 KV heads × 128 (K+V 1,024); sparse_attention_freq marks 57 layers,
     # each with one index head of sparse_index_dim 128, kept by llama.cpp's MSA cache as K + V (256).
-    kv = kv_of(catalog, "minimax-m3", 1)
+    kv = kv_of(catalog, "minimax-m3", 256)
     assert (kv.full_layers, kv.width, kv.indexer_layers, kv.indexer_width) == (60, 1024, 57, 256)
-    assert kv.total == (60 * 1024 + 57 * 256) * 2 == 152_064
+    assert kv.total == 256 * (60 * 1024 + 57 * 256) * 2 == 256 * 152_064
 
 
 def test_mimo_v2_global_and_sliding_layers_have_their_own_geometry(catalog) -> None:
     # MiMo-V2-Flash: hybrid_layer_pattern 0 = global (9 layers: 4 KV heads), 1 = sliding (39 layers:
-    # swa_num_key_value_heads 8, window 128); K heads 192 wide, V heads 128 (v_head_dim).
+    # swa_num_key_value_heads 8, window 128 + 512 -> 768 cells); K heads 192 wide, V heads 128 (v_head_dim).
     kv = kv_of(catalog, "mimo-v2-flash", 65536)
     assert (kv.full_layers, kv.width, kv.sliding_layers, kv.sliding_width) == (9, 4 * 320, 39, 8 * 320)
-    assert kv.total == (9 * 1280 * 65536 + 39 * 2560 * 128) * 2 == 1_535_508_480
+    assert kv.total == (9 * 1280 * 65536 + 39 * 2560 * 768) * 2 == 1_663_303_680
 
 
 def test_nemotron_h_moe_caches_only_attention_layers(catalog) -> None:
@@ -196,9 +198,9 @@ def test_falcon_h1_every_layer_has_attention_and_mamba(catalog) -> None:
 
 def test_decilm_no_op_attention_layers_keep_no_cache(catalog) -> None:
     # Llama-3.3-Nemotron-Super-49B: block_configs mark 31 of 80 layers attention.no_op; the other 49
-    # have 64 / n_heads_in_group 8 = 8 KV heads × 128 -> 49 × 2 × 8 × 128 × 2 B = 200,704 per token.
-    kv = kv_of(catalog, "llama-3.3-nemotron-super-49b-v1", 1)
-    assert kv.full_layers == 49 and kv.total == 200_704
+    # have 64 / n_heads_in_group 8 = 8 KV heads × 128 -> 49 × 2 × 8 × 128 × 2 B = 200,704 per cell.
+    kv = kv_of(catalog, "llama-3.3-nemotron-super-49b-v1", 256)
+    assert kv.full_layers == 49 and kv.total == 256 * 200_704
 
 
 def test_kimi_linear_caches_only_its_mla_layers(catalog) -> None:
@@ -211,16 +213,16 @@ def test_kimi_linear_caches_only_its_mla_layers(catalog) -> None:
 
 
 def test_afmoe_global_every_fourth_layer(catalog) -> None:
-    # Trinity Nano (AFMoE): global_attn_every_n_layers 4 -> 14 global, 42 sliding (window 2048);
-    # 2 KV heads × 128 × 2 = 512 elements.
+    # Trinity Nano (AFMoE): global_attn_every_n_layers 4 -> 14 global, 42 sliding (window 2048 ->
+    # 2,560 cells); 2 KV heads × 128 × 2 = 512 elements.
     kv = kv_of(catalog, "trinity-nano-preview", 32768)
     assert (kv.full_layers, kv.sliding_layers) == (14, 42)
-    assert kv.total == (14 * 32768 + 42 * 2048) * 512 * 2 == 557_842_432
+    assert kv.total == (14 * 32768 + 42 * 2560) * 512 * 2 == 579_862_528
 
 
 def test_hunyuan_per_layer_lists_and_gqa(catalog) -> None:
     # Hunyuan-A13B: moe_topk / num_shared_expert / moe_intermediate_size are per-layer lists (8 / 1 / 3072
-    # on every layer); attention 32 layers × 8 KV heads × attention_head_dim 128 -> 131,072 B per token.
+    # on every layer); attention 32 layers × 8 KV heads × attention_head_dim 128 -> 131,072 B per cell.
     a = catalog.models["hunyuan-a13b-instruct"].architecture
     assert a.moe is not None and (a.moe.active, a.moe.expert_ff, a.moe.shared_ff) == (8, 3072, 3072)
-    assert kv_cache(a, 1).total == 32 * 2 * 8 * 128 * 2 == 131_072
+    assert kv_cache(a, 256).total == 256 * 32 * 2 * 8 * 128 * 2 == 256 * 131_072
