@@ -15,8 +15,8 @@ from vramtui.tui.app import VramApp
 from vramtui.tui.screens.main import MainScreen
 
 MISS = f"not in the built-in catalog (as of {BUILT_IN_AS_OF})"
-EXAMPLES = ["gemma 4", "qwen3.6", "deepseek-v4", "!!!", "-", "??", "\u200f\u200e", "a", "x",
-            "8b", "llama", "llama 8b", "mistral", "70b r1", "qwen coder 32", "lama 3 8b"]
+EXAMPLES = ["gemma 4", "gemma 5", "qwen3.6", "qwen3.8", "deepseek-v4", "deepseek-v5", "!!!", "-", "??",
+            "\u200f\u200e", "a", "x", "8b", "llama", "llama 8b", "mistral", "70b r1", "qwen coder 32", "lama 3 8b"]
 
 
 async def type_search(app: VramApp, pilot, query: str) -> None:
@@ -63,7 +63,9 @@ async def test_every_example_in_the_search_box(catalog) -> None:
             await pilot.press("enter")
             await pilot.pause()
             chosen = results.highlighted_option
-            assert screen.model_id == (chosen.id if chosen is not None else before), query
+            # a model vramtui cannot size yet is refused with its reason: the selection stays
+            sized = chosen is not None and not catalog.models[chosen.id].unsupported
+            assert screen.model_id == (chosen.id if sized else before), query
 
 
 async def test_a_repo_id_the_catalog_lacks_is_offered_from_the_hub(monkeypatch) -> None:

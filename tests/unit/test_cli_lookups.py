@@ -36,7 +36,7 @@ def candidates(err: str) -> list[str]:
     return [c.strip() for c in m.group(1).split(",")] if m else []
 
 
-@pytest.mark.parametrize("query,family", [("gemma 4", "gemma-3"), ("qwen3.6", "qwen3.5"), ("deepseek-v4", "deepseek")])
+@pytest.mark.parametrize("query,family", [("gemma 5", "gemma-4"), ("qwen3.8", "qwen3.6"), ("deepseek-v5", "deepseek")])
 def test_a_missing_version_is_a_miss_with_the_nearest_and_the_hub(query, family) -> None:
     err = one_line_error(run("estimate", query, "--json"))
     assert f"model {query!r} {MISS}" in err and HUB in err
@@ -87,8 +87,8 @@ def test_models_lists_what_the_search_finds_in_the_apps_order(catalog) -> None:
     listed = [m["id"] for m in json.loads(run("models", "--json").stdout)]
     assert listed == [m.id for m in model_index(list(catalog.models.values())).browse()]
     assert json.loads(run("models", "lama", "3", "8b", "--json").stdout)[0]["id"] == "llama-3-8b-instruct"
-    err = one_line_error(run("models", "gemma 4"))
-    assert f"model 'gemma 4' {MISS}" in err
+    err = one_line_error(run("models", "gemma 5"))
+    assert f"model 'gemma 5' {MISS}" in err
 
 
 def _model_block(model_id: str) -> str:
@@ -97,18 +97,18 @@ def _model_block(model_id: str) -> str:
     return next(b for b in text.split("[[models]]") if f'\nid = "{model_id}"\n' in b)
 
 
-def test_a_user_catalog_with_gemma_4_lists_and_resolves_it(tmp_path: Path) -> None:
-    """The rules, not a special case: once the catalog holds Gemma 4, "gemma 4" finds it."""
+def test_a_user_catalog_with_gemma_5_lists_and_resolves_it(tmp_path: Path) -> None:
+    """The rules, not a special case: once a catalog holds Gemma 5, "gemma 5" finds it."""
     block = _model_block("gemma-3-27b-it")
     entries = []
     for size in ("31b", "12b"):
-        entries.append("[[models]]" + block.replace('id = "gemma-3-27b-it"', f'id = "gemma-4-{size}-it"')
-                       .replace('name = "Gemma 3 27B IT"', f'name = "Gemma 4 {size.upper()} IT"')
-                       .replace('hf_repo = "google/gemma-3-27b-it"', f'hf_repo = "google/gemma-4-{size}-it"')
-                       .replace('family = "Gemma 3"', 'family = "Gemma 4"'))
-    (tmp_path / "gemma4.toml").write_text("".join(entries))
-    err = one_line_error(run("estimate", "gemma 4", "--catalog", str(tmp_path)))
-    assert "is ambiguous" in err and sorted(candidates(err)) == ["gemma-4-12b-it", "gemma-4-31b-it"]
-    r = run("estimate", "gemma 4 31b", "--json", "--catalog", str(tmp_path))
+        entries.append("[[models]]" + block.replace('id = "gemma-3-27b-it"', f'id = "gemma-5-{size}-it"')
+                       .replace('name = "Gemma 3 27B IT"', f'name = "Gemma 5 {size.upper()} IT"')
+                       .replace('hf_repo = "google/gemma-3-27b-it"', f'hf_repo = "google/gemma-5-{size}-it"')
+                       .replace('family = "Gemma 3"', 'family = "Gemma 5"'))
+    (tmp_path / "gemma5.toml").write_text("".join(entries))
+    err = one_line_error(run("estimate", "gemma 5", "--catalog", str(tmp_path)))
+    assert "is ambiguous" in err and sorted(candidates(err)) == ["gemma-5-12b-it", "gemma-5-31b-it"]
+    r = run("estimate", "gemma 5 31b", "--json", "--catalog", str(tmp_path))
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["model"]["id"] == "gemma-4-31b-it"
+    assert json.loads(r.stdout)["model"]["id"] == "gemma-5-31b-it"

@@ -1,8 +1,9 @@
 """Lookups: tokens, the matcher and the rules that never answer for an entry the user did not ask for.
 
 The rules are checked on the built-in catalog and on synthetic catalogs holding what the
-built-in one lacks today (Gemma 4, Qwen3.6, DeepSeek V4, an A10G): the same rules must then
-find those entries, without a special case for any of them.
+built-in one lacks today (Gemma 5, Qwen3.8, DeepSeek V5): the same rules must then find those
+entries, without a special case for any of them (as they found Gemma 4, Qwen3.6 and DeepSeek V4
+before the catalog held them).
 """
 
 from __future__ import annotations
@@ -102,11 +103,11 @@ def test_bounded_edit_distance_agrees_with_the_full_table(a, b, k) -> None:
 # ---------------------------------------------------------------- the rules on the built-in catalog
 
 
-@pytest.mark.parametrize("query", ["gemma 4", "qwen3.6", "deepseek-v4"])
+@pytest.mark.parametrize("query", ["gemma 5", "qwen3.8", "deepseek-v5"])
 def test_a_version_the_catalog_lacks_is_a_miss_never_a_neighbour(mi, models, query) -> None:
     got = lookup(mi, query)
     assert got.status == MISSING and got.item is None and not got.candidates
-    assert mi.rank(query) == []  # the list is empty too: no Gemma 3 4B for "gemma 4"
+    assert mi.rank(query) == []  # the list is empty too: no Gemma 4 for "gemma 5"
     with pytest.raises(NotFound, match="not in the built-in catalog"):
         resolve(mi, query, "model", "next")
     # the nearest entries are suggested, from the family the query names
@@ -220,31 +221,33 @@ def test_gpus_and_devices(ti, catalog) -> None:
 # ---------------------------------------------------------------- later catalogs: the same rules find new entries
 
 
-def test_gemma_4_is_found_once_the_catalog_holds_it(models) -> None:
-    g3 = next(m for m in models if m.id == "gemma-3-27b-it")
-    g4 = [like(g3, "gemma-4-31b-it", "Gemma 4 31B IT", family="Gemma 4", released="2026-04-02"),
-          like(g3, "gemma-4-e4b-it", "Gemma 4 E4B IT", family="Gemma 4", released="2026-04-02")]
-    index = model_index([*models, *g4])
-    got = lookup(index, "gemma 4")
-    assert got.status == AMBIGUOUS and {m.id for m in got.candidates} == {m.id for m in g4}
-    assert {m.id for m in index.rank("gemma 4")} == {m.id for m in g4}  # never Gemma 3 4B
-    assert lookup(index, "gemma 4 31b").item.id == "gemma-4-31b-it"
+def test_gemma_5_is_found_once_the_catalog_holds_it(models) -> None:
+    g4 = next(m for m in models if m.id == "gemma-4-31b-it")
+    g5 = [like(g4, "gemma-5-31b-it", "Gemma 5 31B IT", family="Gemma 5", released="2026-12-01"),
+          like(g4, "gemma-5-e4b-it", "Gemma 5 E4B IT", family="Gemma 5", released="2026-12-01")]
+    index = model_index([*models, *g5])
+    got = lookup(index, "gemma 5")
+    assert got.status == AMBIGUOUS and {m.id for m in got.candidates} == {m.id for m in g5}
+    assert {m.id for m in index.rank("gemma 5")} == {m.id for m in g5}  # never Gemma 4 or 3
+    assert lookup(index, "gemma 5 31b").item.id == "gemma-5-31b-it"
+    assert lookup(index, "gemma 4 31b it").item.id == "gemma-4-31b-it"
     assert lookup(index, "gemma 3 4b").item.id == "gemma-3-4b-it"
-    assert index.browse()[0].id in {m.id for m in g4}  # the newest release leads the empty search
+    assert index.browse()[0].id in {m.id for m in g5}  # the newest release leads the empty search
 
 
-def test_qwen_3_6_and_deepseek_v4_are_found_once_the_catalog_holds_them(models) -> None:
-    q35 = next(m for m in models if m.id == "qwen3.5-27b")
-    v3 = next(m for m in models if m.id == "deepseek-v3.1")
-    new = [like(q35, "qwen3.6-27b", "Qwen3.6 27B", family="Qwen3.6", released="2026-06-01"),
-           like(q35, "qwen3.6-35b-a3b", "Qwen3.6 35B-A3B", family="Qwen3.6", released="2026-06-01"),
-           like(v3, "deepseek-v4", "DeepSeek V4", family="DeepSeek V4", released="2026-09-01")]
+def test_qwen_3_8_and_deepseek_v5_are_found_once_the_catalog_holds_them(models) -> None:
+    q36 = next(m for m in models if m.id == "qwen3.6-27b")
+    v32 = next(m for m in models if m.id == "deepseek-v3.2")
+    new = [like(q36, "qwen3.8-27b", "Qwen3.8 27B", family="Qwen3.8", released="2026-12-01"),
+           like(q36, "qwen3.8-35b-a3b", "Qwen3.8 35B-A3B", family="Qwen3.8", released="2026-12-01"),
+           like(v32, "deepseek-v5", "DeepSeek V5", family="DeepSeek V5", released="2026-12-01")]
     index = model_index([*models, *new])
-    assert lookup(index, "qwen3.6").status == AMBIGUOUS
-    assert {m.id for m in index.rank("qwen3.6")} == {"qwen3.6-27b", "qwen3.6-35b-a3b"}
-    assert lookup(index, "qwen 3.6 27b").item.id == "qwen3.6-27b"
-    assert lookup(index, "qwen3 0.6b").item.id == "qwen3-0.6b"  # the old one is still itself
-    assert lookup(index, "deepseek-v4").item.id == "deepseek-v4"
+    assert lookup(index, "qwen3.8").status == AMBIGUOUS
+    assert {m.id for m in index.rank("qwen3.8")} == {"qwen3.8-27b", "qwen3.8-35b-a3b"}
+    assert lookup(index, "qwen 3.8 27b").item.id == "qwen3.8-27b"
+    assert lookup(index, "qwen 3.6 27b").item.id == "qwen3.6-27b"  # the older one is still itself
+    assert lookup(index, "qwen3 0.6b").item.id == "qwen3-0.6b"
+    assert lookup(index, "deepseek-v5").item.id == "deepseek-v5"
     assert lookup(index, "deepseek v3").item.id == "deepseek-v3"
 
 
