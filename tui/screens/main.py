@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from vramtui.catalog.entries import DeviceEntry, GpuEntry, ModelEntry
 from vramtui.catalog.lookup import target_index
 from vramtui.catalog.search import SearchIndex
-from vramtui.core.errors import UsageError
+from vramtui.core.errors import UsageError, VramtuiError
 from vramtui.tui.keymap import MAIN, bindings
 from vramtui.tui.screens.prompt import ContextPrompt, OpenModelPrompt
 from vramtui.tui.screens.runtime import RuntimePicker
