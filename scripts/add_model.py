@@ -163,10 +163,8 @@ def _value(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
+        if not math.isfinite(v):  # the catalog refuses them: the user drops or replaces the key
+            raise EntryError(f"the config holds a non-finite number ({v}), which the catalog refuses")
         return repr(v)
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)

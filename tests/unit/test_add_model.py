@@ -84,9 +84,8 @@ def test_an_unsized_model_is_written_with_its_reason(config) -> None:
 
 def test_the_toml_writer_round_trips_nested_configs() -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
-    from add_model import to_toml  # a script, not a package
-    from vramtui.catalog.loader import tomllib
+    from add_model import to_toml, tomllib  # a script, not a package
 
-    entry = {"id": "x", "name": "X", "config": {"a": [1.5, float("inf")], "b": {"c": {"d": "é\"q"}},
+    entry = {"id": "x", "name": "X", "config": {"a": [1.5, 2.0e-5], "b": {"c": {"d": "é\"q"}},
                                                    "blocks": [{"attention": {"no_op": True}}], "e": False}}
     assert tomllib.loads(to_toml(entry))["models"][0]["config"] == entry["config"]
