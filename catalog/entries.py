@@ -153,7 +153,7 @@ class GpuEntry(_Entry):
     def hardware(self) -> Hardware:
         return Hardware(
             self.name, self.vendor, GPU, gib(self.memory_gb), self.bandwidth_gbps,
-            self.fp16_tflops, segment=self.segment,
+            self.fp16_tflops, segment=self.segment, family=self.architecture,
         )
 
 
@@ -172,6 +172,7 @@ class DeviceEntry(_Entry):
     gpu_count: int = 1
     gpu_memory_gb: float | None = None  # a documented fixed GPU allocation of unified memory; None: the rule
     gpu: str = ""  # multi-GPU systems: the catalog id of the GPU they are built from
+    gpu_cores: int = 0  # Apple: the chip's GPU cores
     aliases: tuple[str, ...] = field(default=())
 
     def hardware(self) -> Hardware:
@@ -180,11 +181,11 @@ class DeviceEntry(_Entry):
             per_gpu = gib(self.memory_gb / self.gpu_count)
             return Hardware(
                 self.name, self.vendor, kind, per_gpu, self.bandwidth_gbps, self.fp16_tflops,
-                gpu_count=self.gpu_count, segment="datacenter",
+                gpu_count=self.gpu_count, segment="datacenter", family=self.chip,
             )
         return Hardware(
             self.name, self.vendor, kind, gib(self.memory_gb), self.bandwidth_gbps, self.fp16_tflops,
-            gpu_memory_bytes=gib(self.gpu_memory_gb or 0),
+            gpu_memory_bytes=gib(self.gpu_memory_gb or 0), family=self.chip, gpu_cores=self.gpu_cores,
         )
 
 

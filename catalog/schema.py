@@ -140,6 +140,7 @@ class DeviceSchema(_Entry):
     gpu_count: int = Field(default=1, ge=1, le=1024)
     gpu_memory_gb: float | None = Field(default=None, gt=0, le=1_000_000)
     gpu: str = ""  # multi_gpu: the catalog id of its GPU (checked to exist and to agree)
+    gpu_cores: int = Field(default=0, ge=0, le=1024)  # Apple: the chip's GPU cores (prompt speed scales with them)
     year: int = Field(ge=2010, le=2030)
     aliases: list[str] = []
     source: str = Text

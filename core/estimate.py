@@ -11,11 +11,19 @@ from functools import lru_cache
 
 from vramtui.core.arch import Architecture
 from vramtui.core.hardware import Hardware
-from vramtui.core.kv import KvBreakdown, kv_cache
+from vramtui.core.kv import KvBreakdown, kv_cache, kv_read_bytes
 from vramtui.core.overhead import Overhead, OverheadModel, overhead
 from vramtui.core.quantization import Quantization, weights
 from vramtui.core.runtimes import unloadable_reason
-from vramtui.core.speed import Prefill, Speed, active_params, active_weight_bytes, decode_speed, prefill
+from vramtui.core.speed import (
+    Prefill,
+    Speed,
+    active_params,
+    active_weight_bytes,
+    decode_speed,
+    decode_work,
+    prefill,
+)
 from vramtui.core.weights import WeightsBreakdown
 
 DEFAULT_CONTEXT = 8192
@@ -270,8 +278,14 @@ def on_target(a: Architecture, q: Quantization, s: Settings, hw: Hardware, total
     required = per_gpu_bytes(a, m) if split else m.total_bytes
     usable = hw.memory_bytes if split else hw.usable_bytes
     tp = max(1, gpus // max(1, s.pp))  # pipeline stages run in turn: only the TP group adds speed
+    pipeline = 1
+    if q.is_gguf and gpus > 1:
+        # llama.cpp splits layers across GPUs by default (-sm layer): they run one after another.
+        tp, pipeline = 1, gpus
     # One decode step reads the active weights and every cached token of every sequence.
-    speed = decode_speed(hw, active_weight_bytes(a, m.weights), m.kv.total, tp, a.layers)
+    work = decode_work(a, m.weights, s.context, s.sequences)
+    kv = kv_read_bytes(a, s.context, s.kv_type, s.sequences)
+    speed = decode_speed(hw, active_weight_bytes(a, m.weights), kv, tp, a.layers, work, pipeline)
     return TargetEstimate(
         hw, fit_state(a, m, hw), required, usable, speed, prefill(hw, active_params(a, total_params), tp), gpus
     )

@@ -42,6 +42,8 @@ class Hardware:
     gpu_count: int = 1
     gpu_memory_bytes: int = 0  # unified: a fixed documented GPU allocation; CPU: RAM free now (0: use the rule)
     segment: str = ""
+    family: str = ""  # a GPU's architecture (Ampere, Pascal…) or a unified machine's chip (M1 Max, GB10…)
+    gpu_cores: int = 0  # Apple: GPU cores of the chip (its prompt rate scales with them)
 
     @property
     def is_unified(self) -> bool:
@@ -71,7 +73,7 @@ class Hardware:
         if self.kind == GPU and self.gpu_count == 1:
             return self
         return Hardware(self.name, self.vendor, GPU, self.memory_bytes, self.bandwidth_gbps,
-                        self.fp16_tflops, segment=self.segment)
+                        self.fp16_tflops, segment=self.segment, family=self.family)
 
     @property
     def total_memory_bytes(self) -> int:

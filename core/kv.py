@@ -153,6 +153,17 @@ def state_elements(a: Architecture, kind: str) -> int:
     return sum(state_parts(a, kind))
 
 
+def kv_read_bytes(a: Architecture, tokens: int, kv_type: str = "f16", sequences: int = 1) -> int:
+    """Bytes one decode step reads from the cache with `tokens` tokens cached per sequence: every
+    full-attention layer's tokens, a sliding layer's window at most, and the recurrent states."""
+    per_elem = KV_TYPES[kv_type]
+    window = min(tokens, a.sliding_window) if a.sliding_window else tokens
+    held = a.count(FULL) * tokens + a.count(SLIDING) * window  # the MTP layer's cache is never read
+    elements = kv_width(a) * held * sequences
+    state, _ = _states(a)
+    return elements * per_elem.numerator // per_elem.denominator + state * STATE_BYTES * sequences
+
+
 @lru_cache(maxsize=1024)
 def _states(a: Architecture) -> tuple[int, int]:
     """(state elements of one sequence over all recurrent layers, how many layers keep a state)."""

@@ -33,7 +33,7 @@ from vramtui.core.kv import layer_kv_bytes
 from vramtui.core.overhead import overhead_bytes
 from vramtui.core.quant_mix import tensor_types
 from vramtui.core.quantization import Quantization
-from vramtui.core.speed import BANDWIDTH_EFFICIENCY, FIXED_COST_S, hardware_class
+from vramtui.core.speed import BANDWIDTH_EFFICIENCY, decode_class
 from vramtui.core.weights import GGUF_ALIGNMENT
 
 DEFAULT_RAM_BANDWIDTH_GBPS = 60.0
@@ -117,12 +117,12 @@ def model_bytes(a: Architecture, q: Quantization, s: Settings) -> ModelBytes:
     return ModelBytes(layers, embedding, output)
 
 
-def _seconds(read_bytes: int, bandwidth_gbps: float) -> float:
+def _seconds(read_bytes: int, bandwidth_gbps: float, efficiency: float = BANDWIDTH_EFFICIENCY) -> float:
     if read_bytes <= 0:
         return 0.0
     if bandwidth_gbps <= 0:
         return float("inf")
-    return read_bytes / (BANDWIDTH_EFFICIENCY * bandwidth_gbps * 1e9)
+    return read_bytes / (efficiency * bandwidth_gbps * 1e9)
 
 
 def _budget(hw: Hardware, gpus: int) -> int:
@@ -167,10 +167,11 @@ def split_at(
         ram_read += mb.output
     # Split across several GPUs, llama.cpp runs the layers one GPU after another (--split-mode
     # layer): one sequence sees a single GPU's bandwidth.
+    c = decode_class(hw)
     seconds = (
-        _seconds(gpu_read, hw.bandwidth_gbps)
+        _seconds(gpu_read, hw.bandwidth_gbps, c.efficiency)
         + _seconds(ram_read, ram_bandwidth_gbps)
-        + FIXED_COST_S[hardware_class(hw)]
+        + a.layers * c.layer_s  # the per-layer cost of the GPU's class (core.speed)
     )
     tps = 0.0 if seconds == float("inf") else 1 / seconds
     budget = _budget(hw, gpus)

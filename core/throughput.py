@@ -25,7 +25,7 @@ from vramtui.core.hardware import Hardware
 from vramtui.core.kv import kv_cache
 from vramtui.core.quantization import Quantization, weights
 from vramtui.core.serving import DEFAULT_ENGINE, EngineOptions, VllmPool, vllm_pool
-from vramtui.core.speed import Prefill, Speed, active_params, active_weight_bytes, decode_speed, prefill
+from vramtui.core.speed import Prefill, Speed, active_params, active_weight_bytes, decode_speed, decode_work, prefill
 
 MEMORY = "memory"
 COMPUTE = "compute"
@@ -73,9 +73,10 @@ def batch_decode(
     """A decode step of `sequences` sequences at `context` tokens on `tp` GPUs of `hw` in tensor parallel."""
     n = max(1, sequences)
     gpu = hw.one_gpu()
-    read = active_weight_bytes(a, weights(a, q), n)
+    w = weights(a, q)
+    read = active_weight_bytes(a, w, n)
     kv = kv_cache(a, context, kv_type, n).total
-    mem = decode_speed(gpu, read, kv, tp, a.layers)
+    mem = decode_speed(gpu, read, kv, tp, a.layers, decode_work(a, w, context, n))
     return BatchDecode(n, context, mem, prefill(gpu, active_params(a, total_params), tp))
 
 

@@ -38,6 +38,7 @@ class WeightsBreakdown:
     embedding_bytes: int  # lookup tables (token_embd when it is not also the output matrix, per-layer embeddings)
     extra_bytes: int = 0  # parts not modelled tensor by tensor (e.g. a vision tower), at 16 bits
     unloaded_bytes: int = 0  # tensors in the file that llama.cpp skips at load (MTP/NextN blocks)
+    expert_by_type: tuple[tuple[str, int], ...] = ()  # routed-expert bytes by GGML type (or format)
 
     @property
     def total(self) -> int:
@@ -80,6 +81,7 @@ def _breakdown(
     a: Architecture, items: list[tuple[Tensor, str, int]], header: int, extra_bytes: int
 ) -> WeightsBreakdown:
     by_type: dict[str, int] = {}
+    expert_types: dict[str, int] = {}
     experts = embedding = unloaded = 0
     for t, type_name, size in items:
         by_type[type_name] = by_type.get(type_name, 0) + size
@@ -87,13 +89,15 @@ def _breakdown(
             unloaded += size
         elif "_exps." in t.name:
             experts += size
+            expert_types[type_name] = expert_types.get(type_name, 0) + size
         elif t.name == "token_embd.weight" and not a.tied_embeddings:
             embedding += size
         elif t.name == "per_layer_token_embd.weight":
             embedding += size  # Gemma 3n/4's per-layer embeddings: one row read per token
     ordered = tuple(sorted(by_type.items(), key=lambda kv: -kv[1]))
     total = sum(s for _, _, s in items)
-    return WeightsBreakdown(total, header, ordered, experts, embedding, extra_bytes, unloaded)
+    return WeightsBreakdown(total, header, ordered, experts, embedding, extra_bytes, unloaded,
+                            tuple(sorted(expert_types.items(), key=lambda kv: -kv[1])))
 
 
 def gguf_weights(a: Architecture, recipe: Recipe) -> WeightsBreakdown:

@@ -129,8 +129,11 @@ def ways_to_run(ans: Answer) -> tuple[Way, ...]:
                        f"llama.cpp partial offload: {offload_text(off)}"))
     if ways is not None and ways.gpus is not None and ways.gpus_tokens_per_second is not None:
         many = target_name(e.hardware, ways.gpus)
+        # A GGUF file runs in llama.cpp, which splits the layers over the GPUs: they take turns, so
+        # one sequence decodes at about one GPU's speed (vLLM's tensor parallelism would add bandwidth).
+        split = "llama.cpp splits the layers" if row.entry.kind == "gguf" else "tensor parallel"
         out.append(Way(f"{ways.gpus}× GPUs {tps(ways.gpus_tokens_per_second)}",
-                       f"{many} fit it with headroom (tensor parallel), "
+                       f"{many} fit it with headroom ({split}), "
                        f"{tps(ways.gpus_tokens_per_second)}"))
     best = ans.row(ans.recommended) if ans.recommended else None
     how = "fits as it is"
@@ -378,13 +381,18 @@ def speed_formula(e: TargetEstimate) -> tuple[Term, ...]:
     if sp.tp > 1:
         bw_text = f"{sp.bandwidth_gbps:,.0f} GB/s × (1 + {sp.scaling} × {sp.tp - 1})"
         sync = f" + {sp.sync_s * 1000:.2f} ms all-reduces ({sp.layers} layers)"
-    read = sp.bytes_per_token
+    read = sp.weights_bytes * sp.dequant_cost + sp.kv_bytes
+    weights = f"active weights {sp.weights_bytes / GB:.2f} GB"
+    if sp.dequant_cost != 1:
+        weights += f" × {sp.dequant_cost:.2f} (K-quant/low-bit dequantisation)"
+    fixed = "per-layer costs" + (f", {sp.pipeline} GPUs in turn" if sp.pipeline > 1 else "")
     return (
-        ("Bytes/token", f"= active weights {sp.weights_bytes / GB:.2f} GB"
-                        f" + KV cache {sp.kv_bytes / GB:.2f} GB = {read / GB:.2f} GB"),
-        ("tok/s", "= 1 ÷ (bytes per token ÷ (k × bandwidth) + t₀" + (" + all-reduces" if sync else "") + ")"),
-        ("", f"= 1 ÷ ({read / GB:.2f} GB ÷ ({sp.efficiency} × {bw_text}) + {sp.fixed_cost_s * 1000:.1f} ms{sync})"
-             f" = {tps(sp.tokens_per_second)} on {e.hardware.name}"),
+        ("Bytes/token", f"= {weights} + KV cache {sp.kv_bytes / GB:.2f} GB = {read / GB:.2f} GB"),
+        ("tok/s", "= 1 ÷ (bytes per token ÷ (k × bandwidth) + attention + " + fixed
+                  + (" + all-reduces" if sync else "") + ")"),
+        ("", f"= 1 ÷ ({read / GB:.2f} GB ÷ ({sp.efficiency} × {bw_text}) + {sp.attention_s * 1000:.1f} ms"
+             f" + {sp.fixed_cost_s * 1000:.1f} ms{sync}) = {tps(sp.tokens_per_second)} on {e.hardware.name}"
+             f" ({sp.hardware_class})"),
     )
 
 

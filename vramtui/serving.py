@@ -131,10 +131,11 @@ def step_formula(d: BatchDecode, hw_name: str) -> tuple[Term, ...]:
     sync = f" + {m.sync_s * 1000:.2f} ms all-reduces" if m.sync_s else ""
     gpus = f" × (1 + {c.scaling} × {c.tp - 1})" if c.tp > 1 else ""
     return (
-        ("Step", "= max(weights read once + every sequence's KV cache ÷ (k × bandwidth) + t₀, "
-                 "sequences × 2 × active params ÷ FLOP/s)"),
-        ("", f"= max(({m.weights_bytes / GB:.2f} + {m.kv_bytes / GB:.2f}) GB ÷ ({m.efficiency} × {bw}) + "
-             f"{m.fixed_cost_s * 1000:.1f} ms{sync}, {d.sequences} × 2 × {c.active_params / 1e9:.2f}B ÷ "
+        ("Step", "= max(weights read once + every sequence's KV cache ÷ (k × bandwidth) + attention "
+                 "+ per-layer costs, sequences × 2 × active params ÷ FLOP/s)"),
+        ("", f"= max(({m.weights_bytes * m.dequant_cost / GB:.2f} + {m.kv_bytes / GB:.2f}) GB ÷ ({m.efficiency} × {bw})"
+             f" + {m.attention_s * 1000:.1f} ms + {m.fixed_cost_s * 1000:.1f} ms{sync}, "
+             f"{d.sequences} × 2 × {c.active_params / 1e9:.2f}B ÷ "
              f"({c.tflops:,g} TFLOP/s{gpus} × {c.utilisation})) = {d.step_s * 1000:.1f} ms ({d.bound}-bound)"),
         ("Each", f"= 1 ÷ step = {tps(d.per_request_tokens_per_second)}; all {d.sequences}: "
                  f"{tps(d.aggregate_tokens_per_second)} on {hw_name}"),

@@ -179,13 +179,16 @@ async def test_the_honest_no_in_the_header_the_tables_and_y(fixed_res: Resolved)
     assert want.quant_row.on_target.fit == NO
     ghost = tps(want.quant_row.on_target.tokens_per_second)
     ways = ways_to_run(want)
+    w = want.ways()
+    # llama.cpp's layer split decodes at about one GPU's speed: the 4× way may show the same number
+    shared = w is not None and w.gpus_tokens_per_second is not None and tps(w.gpus_tokens_per_second) == ghost
     assert ways
     app = VramApp(fixed_catalog(), MODEL_ID, "rtx-4060-8gb", context=131072, quant="Q8_0")
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         await pilot.pause()
         bar = plain(app.screen.query_one("#selection", Static))
-        assert "✗ no" in bar and ghost not in bar
+        assert "✗ no" in bar and (ghost not in bar or shared)
         assert ways[0].short in bar
         caption = plain(app.screen.query_one("#quant-caption", Static))
         assert "Q8_0 does not run here" in caption and ways[0].short in caption
@@ -198,7 +201,7 @@ async def test_the_honest_no_in_the_header_the_tables_and_y(fixed_res: Resolved)
             if r.estimate.fit == NO:
                 assert cell(targets, r.id, "tps") == "–"
         await pilot.press("Y")
-        assert ghost not in app.clipboard and ways[0].long in app.clipboard
+        assert (ghost not in app.clipboard or shared) and ways[0].long in app.clipboard
 
 
 async def test_gpu_formats_are_marked_on_a_mac(fixed_res: Resolved) -> None:

@@ -9,6 +9,7 @@ import pytest
 from vramtui.core.estimate import FITS, NO, fit_on, gpus_needed, max_context
 from vramtui.core.hardware import APPLE
 from vramtui.core.kv import kv_cache
+from vramtui.core.speed import APPLE_PREFILL_TFLOPS_PER_CORE
 
 from vramtui.answers import Resolved, Selection, answer, launch_for
 from vramtui.faq import (
@@ -91,9 +92,10 @@ def test_speed_formula_reproduces_every_targets_tokens_per_second(res) -> None:
         e = row.estimate
         sp = e.speed
         shown = speed_formula(e)[-1][1]
-        assert shown.endswith(f"{tps(e.tokens_per_second)} on {e.hardware.name}"), row.id
-        assert f"{sp.bytes_per_token / 1e9:.2f} GB ÷ ({sp.efficiency} × {sp.bandwidth_gbps:,.0f} GB/s" in shown
-        seconds = sp.bytes_per_token / (sp.efficiency * sp.bandwidth_bytes) + sp.fixed_cost_s + sp.sync_s
+        assert shown.endswith(f"{tps(e.tokens_per_second)} on {e.hardware.name} ({sp.hardware_class})"), row.id
+        read = sp.weights_bytes * sp.dequant_cost + sp.kv_bytes
+        assert f"{read / 1e9:.2f} GB ÷ ({sp.efficiency} × {sp.bandwidth_gbps:,.0f} GB/s" in shown
+        seconds = read / (sp.efficiency * sp.bandwidth_bytes) + sp.attention_s + sp.fixed_cost_s + sp.sync_s
         assert 1 / seconds == pytest.approx(e.tokens_per_second)
         assert sp.bytes_per_token == sp.weights_bytes + ans.quant_row.memory.kv_bytes
 
@@ -103,7 +105,8 @@ def test_speed_answer_names_the_target_and_its_speed(res) -> None:
     ans, faq = faq_for(res, target=gpu.id)
     item = faq.item("speed")
     assert gpu.entry.name in item.answer and tps(ans.quant_row.on_target.tokens_per_second) in item.answer
-    assert item.formula[-1][1].endswith(f"{tps(ans.quant_row.on_target.tokens_per_second)} on {gpu.entry.name}")
+    on = ans.quant_row.on_target
+    assert item.formula[-1][1].endswith(f"{tps(on.tokens_per_second)} on {gpu.entry.name} ({on.speed.hardware_class})")
     assert gpu.entry.name in [b.label for b in item.chart.bars]
 
 
@@ -185,9 +188,13 @@ def test_time_to_first_token_is_prompt_over_prefill_rate(res) -> None:
     item = faq.item("ttft")
     assert duration(PROMPT_TOKENS / e.prefill_tokens_per_second) in item.answer
     assert item.formula[-1][1].endswith(f"{duration(PROMPT_TOKENS / e.prefill_tokens_per_second)} on {row.entry.name}")
+    # Apple publishes no FP16 figure: a Mac's rate is its GPU cores × its generation's measured rate
     mac = next(r for r in ans.devices if r.estimate.hardware.kind == APPLE and r.estimate.fit != NO)
-    _, faq = faq_for(res, target=mac.id)
-    assert "Unknown" in faq.item("ttft").answer  # Apple publishes no FP16 FLOP/s figure
+    ans, faq = faq_for(res, target=mac.id)
+    e = ans.quant_row.on_target
+    assert e.prefill.tflops == pytest.approx(e.hardware.gpu_cores * APPLE_PREFILL_TFLOPS_PER_CORE[
+        e.hardware.family.split(" ")[0]])
+    assert duration(PROMPT_TOKENS / e.prefill_tokens_per_second) in faq.item("ttft").answer
     # A target it does not fit gets no time at all: it would not run.
     small = next(r for r in rows if r.estimate.prefill_tokens_per_second > 0 and r.estimate.fit == NO)
     _, faq = faq_for(res, target=small.id)

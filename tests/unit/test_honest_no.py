@@ -44,10 +44,13 @@ def test_70b_on_a_4090_offers_offload_and_two_gpus_with_the_commands_numbers(res
     texts = [w.long for w in ways_to_run(ans)]
     assert any(f"-ngl {ways.offload.gpu_layers} of {ways.offload.total_layers}" in t for t in texts)
     assert any(t.startswith(f"{ways.gpus} × NVIDIA GeForce RTX 4090 fit it") for t in texts)
-    # the speed it would have if it fitted appears nowhere
+    # the speed it would have if it fitted appears nowhere (but where the two GPUs' own speed is the
+    # same number: llama.cpp's layer split decodes at about one GPU's speed)
     ghost = tps(row.on_target.tokens_per_second)
     faq = build_faq(res, ans)
-    assert ghost not in faq.item("speed").answer and ghost not in answer_text(ans)
+    if ghost != tps(ways.gpus_tokens_per_second):
+        assert ghost not in faq.item("speed").answer and ghost not in answer_text(ans)
+    assert "llama.cpp splits the layers" in " ".join(texts)
     assert faq.item("ttft").answer.startswith("No first token") and not faq.item("ttft").formula
     assert faq.item("local").answer.startswith("Not on NVIDIA GeForce RTX 4090")
 
