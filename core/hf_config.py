@@ -65,6 +65,7 @@ _LLAMA_CPP_ARCH = {
 _TIED_BY_DEFAULT = {
     "gemma", "gemma2", "gemma3", "gemma3_text", "gemma3n", "gemma3n_text", "gemma4", "gemma4_text", "cohere", "cohere2",
     "lfm2", "lfm2_moe", "falcon_mamba", "mamba", "starcoder2",
+    "smollm3",  # transformers' SmolLM3Config: tie_word_embeddings=True, and SmolLM3-3B's config omits it
 }
 # Feed-forward blocks with up + down projections only (no gate).
 _UNGATED_FFN = {

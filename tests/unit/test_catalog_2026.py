@@ -136,4 +136,5 @@ def test_an_unsized_user_entry_needs_no_config(tmp_path) -> None:
 
 
 def test_the_catalog_is_current_to_2026_12(catalog) -> None:
+    assert len(catalog.models) >= 300
     assert max(m.release_date for m in catalog.models.values() if m.release_date).year == 2026

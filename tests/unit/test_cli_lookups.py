@@ -63,7 +63,8 @@ def test_ambiguous_names_list_the_originals_first(catalog) -> None:
 
 
 def test_a_clear_fragment_resolves() -> None:
-    for query, want in (("70b r1", "deepseek-r1-distill-llama-70b"), ("qwen coder 32", "qwen2.5-coder-32b-instruct"),
+    for query, want in (("70b r1", "deepseek-r1-distill-llama-70b"),
+                        ("qwen coder 32 instruct", "qwen2.5-coder-32b-instruct"),
                         ("mistral large instruct 2411", "mistral-large-instruct-2411")):
         r = run("estimate", query, "--json")
         assert r.returncode == 0, r.stderr

