@@ -226,3 +226,25 @@ def test_hunyuan_per_layer_lists_and_gqa(catalog) -> None:
     a = catalog.models["hunyuan-a13b-instruct"].architecture
     assert a.moe is not None and (a.moe.active, a.moe.expert_ff, a.moe.shared_ff) == (8, 3072, 3072)
     assert kv_cache(a, 256).total == 256 * 32 * 2 * 8 * 128 * 2 == 256 * 131_072
+
+
+def test_glm_4_7_caches_its_mtp_layer_and_4_7_flash_is_mla(catalog) -> None:
+    # GLM-4.7 (glm4moe): 92 layers + the NextN layer llama.cpp keeps in the GGUF and gives a cache,
+    # 8 KV heads × 128 -> 93 × 2 × 8 × 128 × 2 B = 380,928 per cell.
+    kv = kv_of(catalog, "glm-4.7", 256)
+    assert kv.full_layers == 93 and kv.total == 256 * 93 * 2 * 8 * 128 * 2 == 256 * 380_928
+    # GLM-4.7-Flash (glm4_moe_lite): MLA, kv_lora_rank 512 + qk_rope_head_dim 64, 47 layers; its
+    # converter drops the MTP layer as DeepSeek's does -> 47 × 576 × 2 B = 54,144 per cell.
+    kv = kv_of(catalog, "glm-4.7-flash", 256)
+    assert (kv.full_layers, kv.width) == (47, 576) and kv.total == 256 * 47 * 576 * 2 == 256 * 54_144
+
+
+def test_qwen3_coder_next_and_apertus(catalog) -> None:
+    # Qwen3-Coder-Next: Qwen3-Next's layout (full_attention_interval 4: 12 of 48 layers, 2 KV heads × 256)
+    # and its fixed delta-net state; the checkpoint has no MTP layer (mtp_layers = 0 on the entry).
+    a = catalog.models["qwen3-coder-next"].architecture
+    kv = kv_cache(a, 256)
+    assert a.mtp_layers == 0 and kv.total - kv.state_bytes == 256 * 12 * 2 * 2 * 256 * 2
+    assert kv.state_bytes == 36 * (3 * (2 * 16 * 128 + 32 * 128) + 32 * 128 * 128) * 4
+    # Apertus 8B: plain GQA, 32 layers × 8 KV heads × 128 -> 131,072 B per cell (its MLP is ungated)
+    assert kv_of(catalog, "apertus-8b-instruct-2509", 256).total == 256 * 32 * 2 * 8 * 128 * 2
